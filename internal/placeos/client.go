@@ -1,0 +1,337 @@
+// Package placeos is a small client for the parts of the PlaceOS REST API that the Terraform
+// provider uses: API keys, domains (authorities) and users. It knows HTTP and PlaceOS, and
+// nothing about Terraform.
+package placeos
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+const (
+	// APIBasePath is where every PlaceOS REST route lives.
+	APIBasePath = "/api/engine/v2"
+
+	defaultRequestTimeout = 30 * time.Second
+	defaultMaxRetries     = 4
+	defaultPageSize       = 500
+	// maxErrorBody bounds what is read of an error response; bodies are never logged.
+	maxErrorBody = 64 << 10
+)
+
+// Config is everything needed to talk to one PlaceOS domain.
+type Config struct {
+	// URL is the domain's base URL. Only scheme and host are used: PlaceOS resolves the
+	// domain from the Host header, and every route lives under /api/engine/v2.
+	URL string
+
+	// Exactly one credential method: APIKey, AccessToken, or Username+Password+ClientID.
+	APIKey       string
+	AccessToken  string
+	Username     string
+	Password     string
+	ClientID     string
+	ClientSecret string
+
+	Insecure       bool
+	CACertPEM      string
+	RequestTimeout time.Duration // per attempt; default 30s
+	MaxRetries     int           // retries for 429, 5xx and connection errors; negative means 0
+	UserAgent      string
+	PageSize       int // rows per page when listing; default 500
+
+	// RetryWaitMin and RetryWaitMax bound the backoff between retries (defaults 1s and 30s);
+	// a Retry-After header on 429/503 wins.
+	RetryWaitMin, RetryWaitMax time.Duration
+
+	// Now is the clock used for token expiry and create bookkeeping; default time.Now.
+	Now func() time.Time
+
+	// Log receives one line per HTTP attempt (method, path, status, request id, attempt).
+	// Never a header, a body or a query string.
+	Log func(ctx context.Context, msg string, fields map[string]any)
+}
+
+// Client talks to one PlaceOS domain. It is safe for concurrent use.
+type Client struct {
+	base      *url.URL
+	http      *retryablehttp.Client
+	auth      authenticator
+	userAgent string
+	pageSize  int
+	now       func() time.Time
+	log       func(ctx context.Context, msg string, fields map[string]any)
+
+	currentUserMu sync.Mutex
+	currentUser   *User
+}
+
+// ParseBaseURL turns what a user wrote into the scheme://host[:port] PlaceOS needs.
+func ParseBaseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return nil, fmt.Errorf("%q is not a valid URL: %v", raw, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("%q has no http:// or https:// scheme; write it as https://placeos.example.com", raw)
+	}
+	if u.Hostname() == "" {
+		return nil, fmt.Errorf("%q has no host name; write it as https://placeos.example.com", raw)
+	}
+	return &url.URL{Scheme: u.Scheme, Host: u.Host}, nil
+}
+
+// IsLoopback reports whether the URL's host is a loopback address or name.
+func IsLoopback(u *url.URL) bool {
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// New builds a client. It makes no request.
+func New(cfg Config) (*Client, error) {
+	base, err := ParseBaseURL(cfg.URL)
+	if err != nil {
+		return nil, err
+	}
+	transport, err := newTransport(cfg)
+	if err != nil {
+		return nil, err
+	}
+	timeout := cfg.RequestTimeout
+	if timeout <= 0 {
+		timeout = defaultRequestTimeout
+	}
+	c := &Client{
+		base:      base,
+		userAgent: cfg.UserAgent,
+		pageSize:  cfg.PageSize,
+		now:       cfg.Now,
+		log:       cfg.Log,
+	}
+	if c.pageSize <= 0 {
+		c.pageSize = defaultPageSize
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+
+	rc := retryablehttp.NewClient()
+	rc.HTTPClient = &http.Client{Transport: transport, Timeout: timeout}
+	rc.Logger = nil // attempts are logged through Config.Log, without URLs' queries or bodies
+	rc.RetryMax = max(cfg.MaxRetries, 0)
+	rc.RetryWaitMin, rc.RetryWaitMax = time.Second, 30*time.Second
+	if cfg.RetryWaitMin > 0 {
+		rc.RetryWaitMin = cfg.RetryWaitMin
+	}
+	if cfg.RetryWaitMax > 0 {
+		rc.RetryWaitMax = cfg.RetryWaitMax
+	}
+	rc.CheckRetry = retryPolicy
+	rc.Backoff = retryablehttp.DefaultBackoff
+	// The last status survives the retries, so the caller can report what the server said.
+	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
+	rc.RequestLogHook = c.logAttempt
+	rc.ResponseLogHook = c.logResponse
+	c.http = rc
+
+	c.auth, err = newAuthenticator(cfg, c)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func newTransport(cfg Config) (*http.Transport, error) {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	// Terraform walks the graph with up to -parallelism concurrent calls; keep their
+	// connections alive instead of paying a TCP/TLS handshake per request.
+	t.MaxIdleConns = 100
+	t.MaxIdleConnsPerHost = 64
+	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12}
+	if cfg.Insecure {
+		tlsConfig.InsecureSkipVerify = true //nolint:gosec // the user asked for it with `insecure`
+	}
+	if strings.TrimSpace(cfg.CACertPEM) != "" {
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM([]byte(cfg.CACertPEM)) {
+			return nil, errors.New("ca_cert holds no PEM certificate; give the contents of a PEM bundle (-----BEGIN CERTIFICATE-----), not a file path")
+		}
+		tlsConfig.RootCAs = pool
+	}
+	t.TLSClientConfig = tlsConfig
+	return t, nil
+}
+
+// retryPolicy retries connection errors, 429 and 5xx (not 501), never a cancelled context,
+// and never a TLS verification failure (retrying cannot fix a certificate).
+func retryPolicy(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if err != nil {
+		var certErr *tls.CertificateVerificationError
+		var unknownAuthority x509.UnknownAuthorityError
+		var hostnameErr x509.HostnameError
+		if errors.As(err, &certErr) || errors.As(err, &unknownAuthority) || errors.As(err, &hostnameErr) {
+			return false, nil
+		}
+		return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+	}
+	if resp.StatusCode == http.StatusTooManyRequests ||
+		(resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented) {
+		return true, nil
+	}
+	return false, nil
+}
+
+type attemptsKey struct{}
+
+// attempts counts the HTTP attempts made for one logical call, so callers can tell whether a
+// request may have reached the server more than once.
+type attempts struct{ n int }
+
+func (c *Client) logAttempt(_ retryablehttp.Logger, req *http.Request, attempt int) {
+	if a, ok := req.Context().Value(attemptsKey{}).(*attempts); ok {
+		a.n = attempt + 1
+	}
+	if c.log != nil && attempt > 0 {
+		c.log(req.Context(), "retrying PlaceOS request", map[string]any{
+			"method": req.Method, "path": req.URL.Path, "attempt": attempt + 1,
+		})
+	}
+}
+
+func (c *Client) logResponse(_ retryablehttp.Logger, resp *http.Response) {
+	if c.log == nil || resp.Request == nil {
+		return
+	}
+	c.log(resp.Request.Context(), "PlaceOS response", map[string]any{
+		"method": resp.Request.Method, "path": resp.Request.URL.Path,
+		"status": resp.StatusCode, "request_id": resp.Header.Get("X-Request-ID"),
+	})
+}
+
+// request describes one API call.
+type request struct {
+	method string
+	path   string // below the API base path, e.g. "/api_keys"
+	query  url.Values
+	body   any
+	// headers override the credential headers; used to call with another key (inspect).
+	headers http.Header
+	// noAuth sends no credentials (public routes).
+	noAuth bool
+}
+
+// response is what do returns on a 2xx.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do sends one logical request (with retries) and returns the 2xx response or an *APIError.
+// On a 401 from an OAuth session it refreshes the token once and tries again.
+func (c *Client) do(ctx context.Context, r request) (*response, error) {
+	resp, err := c.doOnce(ctx, r)
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized && !r.noAuth && r.headers == nil {
+		if c.auth.invalidate(ctx) {
+			return c.doOnce(ctx, r)
+		}
+	}
+	return resp, err
+}
+
+func (c *Client) doOnce(ctx context.Context, r request) (*response, error) {
+	u := *c.base
+	u.Path = APIBasePath + r.path
+	if len(r.query) > 0 {
+		u.RawQuery = r.query.Encode()
+	}
+	var body any
+	if r.body != nil {
+		b, err := json.Marshal(r.body)
+		if err != nil {
+			return nil, fmt.Errorf("encoding request body: %w", err)
+		}
+		body = b
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, r.method, u.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.userAgent != "" {
+		req.Header.Set("User-Agent", c.userAgent)
+	}
+	switch {
+	case r.headers != nil:
+		for k, v := range r.headers {
+			req.Header[k] = v
+		}
+	case !r.noAuth:
+		if err := c.auth.apply(ctx, req.Header); err != nil {
+			return nil, err
+		}
+	}
+	return c.send(req, r.method, APIBasePath+r.path)
+}
+
+// send runs a prepared request and turns a non-2xx answer into an *APIError.
+func (c *Client) send(req *retryablehttp.Request, method, path string) (*response, error) {
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, &RequestError{Method: method, Path: path, Err: err}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, newAPIError(method, path, resp)
+	}
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, &RequestError{Method: method, Path: path, Err: err}
+	}
+	return &response{status: resp.StatusCode, header: resp.Header, body: b}, nil
+}
+
+// call sends a request and decodes a 2xx JSON answer into out (when out is not nil).
+func (c *Client) call(ctx context.Context, r request, out any) (*response, error) {
+	resp, err := c.do(ctx, r)
+	if err != nil || out == nil {
+		return resp, err
+	}
+	if err := json.NewDecoder(bytes.NewReader(resp.body)).Decode(out); err != nil {
+		// The error describes the answer without quoting it: bodies can hold secrets.
+		return nil, &APIError{
+			Method: r.method, Path: APIBasePath + r.path, StatusCode: resp.status, RequestID: resp.header.Get("X-Request-ID"),
+			Message: fmt.Sprintf("the answer is not the JSON PlaceOS sends (%s, %d bytes): %s",
+				contentType(resp.header), len(resp.body), jsonErrorKind(err)),
+		}
+	}
+	return resp, nil
+}

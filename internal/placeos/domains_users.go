@@ -1,0 +1,81 @@
+package placeos
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+)
+
+// GetDomain reads one domain (needs support or admin).
+func (c *Client) GetDomain(ctx context.Context, id string) (*Authority, error) {
+	var d Authority
+	if _, err := c.call(ctx, request{method: http.MethodGet, path: "/domains/" + url.PathEscape(id)}, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// ListDomains returns every domain (needs support or admin).
+func (c *Client) ListDomains(ctx context.Context) ([]Authority, error) {
+	return listAll[Authority](ctx, c, "/domains", nil)
+}
+
+// LookupDomainByEmail returns the host name of the domain whose email_domains hold the
+// address's domain. The route needs no credentials.
+func (c *Client) LookupDomainByEmail(ctx context.Context, email string) (string, error) {
+	var host string
+	_, err := c.call(ctx, request{method: http.MethodGet, path: "/domains/lookup/" + url.PathEscape(email), noAuth: true}, &host)
+	return host, err
+}
+
+// Host is the host name the client sends requests to: the domain PlaceOS serves them as.
+func (c *Client) Host() string { return c.base.Hostname() }
+
+// CurrentUser returns the user the credentials act as. It is fetched once per client.
+func (c *Client) CurrentUser(ctx context.Context) (*User, error) {
+	c.currentUserMu.Lock()
+	defer c.currentUserMu.Unlock()
+	if c.currentUser != nil {
+		u := *c.currentUser
+		return &u, nil
+	}
+	var u User
+	if _, err := c.call(ctx, request{method: http.MethodGet, path: "/users/current"}, &u); err != nil {
+		return nil, err
+	}
+	c.currentUser = &u
+	cp := u
+	return &cp, nil
+}
+
+// GetUser reads a user by id (PlaceOS also accepts an email, login_name or staff_id, looked
+// up within the caller's domain).
+func (c *Client) GetUser(ctx context.Context, idOrEmail string) (*User, error) {
+	var u User
+	if _, err := c.call(ctx, request{method: http.MethodGet, path: "/users/" + url.PathEscape(idOrEmail)}, &u); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// ListUsersOptions filters a user listing; AuthorityID is honoured for admins only.
+type ListUsersOptions struct {
+	AuthorityID    string
+	Query          string
+	IncludeDeleted bool
+}
+
+// ListUsers returns every user that matches, following pagination.
+func (c *Client) ListUsers(ctx context.Context, opts ListUsersOptions) ([]User, error) {
+	q := url.Values{}
+	if opts.AuthorityID != "" {
+		q.Set("authority_id", opts.AuthorityID)
+	}
+	if opts.Query != "" {
+		q.Set("q", opts.Query)
+	}
+	if opts.IncludeDeleted {
+		q.Set("include_deleted", "true")
+	}
+	return listAll[User](ctx, c, "/users", q)
+}
