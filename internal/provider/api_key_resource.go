@@ -30,6 +30,7 @@ var (
 	_ resource.ResourceWithConfigure        = (*apiKeyResource)(nil)
 	_ resource.ResourceWithImportState      = (*apiKeyResource)(nil)
 	_ resource.ResourceWithValidateConfig   = (*apiKeyResource)(nil)
+	_ resource.ResourceWithModifyPlan       = (*apiKeyResource)(nil)
 )
 
 var permissionLevels = []string{"user", "support", "admin", "admin_support"}
@@ -187,6 +188,16 @@ func (r *apiKeyResource) ValidateConfig(ctx context.Context, req resource.Valida
 			seen[key] = s.ValueString()
 		}
 	}
+}
+
+// ModifyPlan marks updated_at unknown for an in-place update. The framework does that only when
+// the proposed plan differs from state, which misses changes made by attribute plan modifiers
+// (such as clearing expires_at).
+func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() || req.Plan.Raw.Equal(req.State.Raw) {
+		return
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("updated_at"), types.StringUnknown())...)
 }
 
 func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
