@@ -80,6 +80,9 @@ type Client struct {
 	currentUser   *User
 }
 
+// ErrInvalidCACert is returned by New when Config.CACertPEM holds no certificate.
+var ErrInvalidCACert = errors.New("ca_cert holds no PEM certificate; give the contents of a PEM bundle (-----BEGIN CERTIFICATE-----), not a file path")
+
 // ParseBaseURL turns what a user wrote into the scheme://host[:port] PlaceOS needs.
 func ParseBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
@@ -175,7 +178,7 @@ func newTransport(cfg Config) (*http.Transport, error) {
 			pool = x509.NewCertPool()
 		}
 		if !pool.AppendCertsFromPEM([]byte(cfg.CACertPEM)) {
-			return nil, errors.New("ca_cert holds no PEM certificate; give the contents of a PEM bundle (-----BEGIN CERTIFICATE-----), not a file path")
+			return nil, ErrInvalidCACert
 		}
 		tlsConfig.RootCAs = pool
 	}
@@ -252,11 +255,13 @@ type response struct {
 }
 
 // do sends one logical request (with retries) and returns the 2xx response or an *APIError.
-// On a 401 from an OAuth session it refreshes the token once and tries again.
+// On a 401 from the API (not from the token endpoint: asking again with the same client
+// credentials cannot help) an OAuth session refreshes its token once and tries again.
 func (c *Client) do(ctx context.Context, r request) (*response, error) {
 	resp, err := c.doOnce(ctx, r)
 	var apiErr *APIError
-	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized && !r.noAuth && r.headers == nil {
+	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized && apiErr.Path != OAuthTokenPath &&
+		!r.noAuth && r.headers == nil {
 		if c.auth.invalidate(ctx) {
 			return c.doOnce(ctx, r)
 		}

@@ -27,10 +27,10 @@ import (
 )
 
 var (
-	_ resource.ResourceWithConfigure        = (*apiKeyResource)(nil)
-	_ resource.ResourceWithImportState      = (*apiKeyResource)(nil)
-	_ resource.ResourceWithValidateConfig   = (*apiKeyResource)(nil)
-	_ resource.ResourceWithModifyPlan       = (*apiKeyResource)(nil)
+	_ resource.ResourceWithConfigure      = (*apiKeyResource)(nil)
+	_ resource.ResourceWithImportState    = (*apiKeyResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*apiKeyResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*apiKeyResource)(nil)
 )
 
 var permissionLevels = []string{"user", "support", "admin", "admin_support"}

@@ -102,72 +102,87 @@ func (d *domainDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 	}
 
 	var (
-		found *placeos.Authority
+		found []placeos.Authority
 		err   error
 		by    string
 	)
 	switch {
 	case !m.ID.IsNull():
 		by = fmt.Sprintf("id %q", m.ID.ValueString())
-		found, err = d.client.GetDomain(ctx, m.ID.ValueString())
+		var one *placeos.Authority
+		one, err = d.client.GetDomain(ctx, m.ID.ValueString())
+		if one != nil {
+			found = append(found, *one)
+		}
 		if placeos.IsNotFound(err) {
-			found, err = nil, nil
+			err = nil
 		}
 	case !m.Domain.IsNull():
 		by = fmt.Sprintf("host name %q", m.Domain.ValueString())
-		found, err = d.findOne(ctx, by, func(a placeos.Authority) bool { return strings.EqualFold(a.Domain, m.Domain.ValueString()) })
+		found, err = d.findAll(ctx, func(a placeos.Authority) bool { return strings.EqualFold(a.Domain, m.Domain.ValueString()) })
 	case !m.Name.IsNull():
 		by = fmt.Sprintf("name %q", m.Name.ValueString())
-		found, err = d.findOne(ctx, by, func(a placeos.Authority) bool { return a.Name == m.Name.ValueString() })
+		found, err = d.findAll(ctx, func(a placeos.Authority) bool { return a.Name == m.Name.ValueString() })
 	case !m.Email.IsNull():
 		by = fmt.Sprintf("email %q", m.Email.ValueString())
 		var host string
 		host, err = d.client.LookupDomainByEmail(ctx, m.Email.ValueString())
 		if placeos.IsNotFound(err) {
-			found, err = nil, nil
+			err = nil
 			break
 		}
 		if err == nil {
 			by = fmt.Sprintf("email %q (host name %q)", m.Email.ValueString(), host)
-			found, err = d.findOne(ctx, by, func(a placeos.Authority) bool { return strings.EqualFold(a.Domain, host) })
+			found, err = d.findAll(ctx, func(a placeos.Authority) bool { return strings.EqualFold(a.Domain, host) })
 		}
 	default:
 		host := d.client.Host()
 		by = fmt.Sprintf("the provider's host name %q", host)
-		found, err = d.findOne(ctx, by, func(a placeos.Authority) bool { return strings.EqualFold(a.Domain, host) })
+		found, err = d.findAll(ctx, func(a placeos.Authority) bool { return strings.EqualFold(a.Domain, host) })
 	}
 	if err != nil {
 		resp.Diagnostics.AddError("Error Reading Domain", fmt.Sprintf("Could not look up the domain by %s.\n\n%s", by, describe(err, needDomains)))
 		return
 	}
-	if found == nil {
+	switch len(found) {
+	case 0:
 		resp.Diagnostics.AddError("Domain Not Found",
 			fmt.Sprintf("No PlaceOS domain matches %s. Check the value against Backoffice > Domains.", by))
 		return
+	case 1:
+	default:
+		ids := make([]string, len(found))
+		for i, h := range found {
+			ids[i] = fmt.Sprintf("%s (%s)", h.ID, h.Domain)
+		}
+		resp.Diagnostics.AddError("Several Domains Match",
+			fmt.Sprintf("%d domains match %s: %s. Look the domain up by `id` or `domain` instead.", len(found), by, strings.Join(ids, ", ")))
+		return
 	}
+	domain := found[0]
 
-	m.ID = types.StringValue(found.ID)
-	m.Name = types.StringValue(found.Name)
-	m.Domain = types.StringValue(found.Domain)
-	m.Description = types.StringValue(found.Description)
-	m.LoginURL = types.StringValue(found.LoginURL)
-	m.LogoutURL = types.StringValue(found.LogoutURL)
-	emailDomains := found.EmailDomains
+	m.ID = types.StringValue(domain.ID)
+	m.Name = types.StringValue(domain.Name)
+	m.Domain = types.StringValue(domain.Domain)
+	m.Description = types.StringValue(domain.Description)
+	m.LoginURL = types.StringValue(domain.LoginURL)
+	m.LogoutURL = types.StringValue(domain.LogoutURL)
+	emailDomains := domain.EmailDomains
 	if emailDomains == nil {
 		emailDomains = []string{}
 	}
 	list, diags := types.ListValueFrom(ctx, types.StringType, emailDomains)
 	resp.Diagnostics.Append(diags...)
 	m.EmailDomains = list
-	m.Config = types.StringValue(compactJSON(found.Config))
-	m.CreatedAt = timestamp(found.CreatedAt.Time)
-	m.UpdatedAt = timestamp(found.UpdatedAt.Time)
+	m.Config = types.StringValue(compactJSON(domain.Config))
+	m.CreatedAt = timestamp(domain.CreatedAt.Time)
+	m.UpdatedAt = timestamp(domain.UpdatedAt.Time)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 
-// findOne pages through every domain (PlaceOS has no exact lookup by host or name) and
-// requires at most one match.
-func (d *domainDataSource) findOne(ctx context.Context, by string, match func(placeos.Authority) bool) (*placeos.Authority, error) {
+// findAll pages through every domain (PlaceOS has no exact lookup by host or name) and keeps
+// the matches.
+func (d *domainDataSource) findAll(ctx context.Context, match func(placeos.Authority) bool) ([]placeos.Authority, error) {
 	all, err := d.client.ListDomains(ctx)
 	if err != nil {
 		return nil, err
@@ -178,17 +193,7 @@ func (d *domainDataSource) findOne(ctx context.Context, by string, match func(pl
 			hits = append(hits, a)
 		}
 	}
-	switch len(hits) {
-	case 0:
-		return nil, nil
-	case 1:
-		return &hits[0], nil
-	}
-	ids := make([]string, len(hits))
-	for i, h := range hits {
-		ids[i] = fmt.Sprintf("%s (%s)", h.ID, h.Domain)
-	}
-	return nil, fmt.Errorf("%d domains match %s: %s. Look the domain up by `id` instead", len(hits), by, strings.Join(ids, ", "))
+	return hits, nil
 }
 
 // compactJSON gives a stable string for a JSON object; absent or null config is "{}".

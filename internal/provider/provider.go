@@ -4,6 +4,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -132,6 +133,30 @@ func (p *placeosProvider) Configure(ctx context.Context, req provider.ConfigureR
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	cfg := p.clientConfig(m, req.TerraformVersion, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	client, err := placeos.New(cfg)
+	if errors.Is(err, placeos.ErrInvalidCACert) {
+		resp.Diagnostics.AddAttributeError(path.Root("ca_cert"), "Invalid CA Certificate",
+			"`ca_cert` (or PLACEOS_CA_CERT) holds no PEM certificate. Give the contents of a PEM bundle, "+
+				"e.g. ca_cert = file(\"ca.pem\"), not a file path.")
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Error Configuring PlaceOS Provider", err.Error())
+		return
+	}
+	data := &providerData{client: client}
+	resp.ResourceData = data
+	resp.DataSourceData = data
+}
+
+// clientConfig merges the provider block with the PLACEOS_* environment (the block wins) and
+// checks it; every problem is reported against the attribute to fix.
+func (p *placeosProvider) clientConfig(m providerModel, terraformVersion string, diags *diag.Diagnostics) placeos.Config {
 	str := func(v types.String, env string) string {
 		if !v.IsNull() && !v.IsUnknown() {
 			return v.ValueString()
@@ -143,13 +168,13 @@ func (p *placeosProvider) Configure(ctx context.Context, req provider.ConfigureR
 		"password": m.Password, "client_id": m.ClientID, "client_secret": m.ClientSecret,
 	} {
 		if v.IsUnknown() {
-			resp.Diagnostics.AddAttributeError(path.Root(attr), "Unknown PlaceOS Provider Setting",
+			diags.AddAttributeError(path.Root(attr), "Unknown PlaceOS Provider Setting",
 				fmt.Sprintf("`%s` depends on a value that is only known after apply. The provider must be configured before "+
 					"planning: use a value known at plan time, or apply the resources it depends on first (-target).", attr))
 		}
 	}
-	if resp.Diagnostics.HasError() {
-		return
+	if diags.HasError() {
+		return placeos.Config{}
 	}
 
 	cfg := placeos.Config{
@@ -163,20 +188,20 @@ func (p *placeosProvider) Configure(ctx context.Context, req provider.ConfigureR
 		CACertPEM:    str(m.CACert, "PLACEOS_CA_CERT"),
 		Now:          p.now,
 		PageSize:     p.pageSize,
-		UserAgent:    fmt.Sprintf("terraform-provider-placeos/%s (Terraform %s)", p.version, req.TerraformVersion),
+		UserAgent:    fmt.Sprintf("terraform-provider-placeos/%s (Terraform %s)", p.version, terraformVersion),
 		Log: func(ctx context.Context, msg string, fields map[string]any) {
 			tflog.Debug(ctx, msg, fields)
 		},
 	}
 
 	if cfg.URL == "" {
-		resp.Diagnostics.AddAttributeError(path.Root("url"), "Missing PlaceOS URL",
+		diags.AddAttributeError(path.Root("url"), "Missing PlaceOS URL",
 			"Set `url` in the provider block or the PLACEOS_URL environment variable to the PlaceOS domain's base URL, "+
 				"e.g. https://placeos.example.com.")
 	} else if base, err := placeos.ParseBaseURL(cfg.URL); err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("url"), "Invalid PlaceOS URL", "`url` "+err.Error()+".")
+		diags.AddAttributeError(path.Root("url"), "Invalid PlaceOS URL", "`url` "+err.Error()+".")
 	} else if base.Scheme == "http" && !placeos.IsLoopback(base) {
-		resp.Diagnostics.AddAttributeWarning(path.Root("url"), "Credentials Sent in Clear Text",
+		diags.AddAttributeWarning(path.Root("url"), "Credentials Sent in Clear Text",
 			fmt.Sprintf("`url` uses http:// to %s, which is not a loopback address: the credentials and every API key "+
 				"created cross the network unencrypted. Use https://.", base.Hostname()))
 	}
@@ -186,7 +211,7 @@ func (p *placeosProvider) Configure(ctx context.Context, req provider.ConfigureR
 		if v := os.Getenv("PLACEOS_INSECURE"); v != "" {
 			b, err := strconv.ParseBool(v)
 			if err != nil {
-				resp.Diagnostics.AddAttributeError(path.Root("insecure"), "Invalid PLACEOS_INSECURE",
+				diags.AddAttributeError(path.Root("insecure"), "Invalid PLACEOS_INSECURE",
 					fmt.Sprintf("PLACEOS_INSECURE is %q; set it to true or false.", v))
 			}
 			insecure = b
@@ -198,7 +223,7 @@ func (p *placeosProvider) Configure(ctx context.Context, req provider.ConfigureR
 	if timeout != "" {
 		d, err := time.ParseDuration(timeout)
 		if err != nil || d <= 0 {
-			resp.Diagnostics.AddAttributeError(path.Root("request_timeout"), "Invalid Request Timeout",
+			diags.AddAttributeError(path.Root("request_timeout"), "Invalid Request Timeout",
 				fmt.Sprintf("`request_timeout` (or PLACEOS_REQUEST_TIMEOUT) is %q; give a positive Go duration such as 30s or 2m.", timeout))
 		}
 		cfg.RequestTimeout = d
@@ -211,29 +236,19 @@ func (p *placeosProvider) Configure(ctx context.Context, req provider.ConfigureR
 	case os.Getenv("PLACEOS_MAX_RETRIES") != "":
 		n, err := strconv.Atoi(os.Getenv("PLACEOS_MAX_RETRIES"))
 		if err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("max_retries"), "Invalid PLACEOS_MAX_RETRIES",
+			diags.AddAttributeError(path.Root("max_retries"), "Invalid PLACEOS_MAX_RETRIES",
 				fmt.Sprintf("PLACEOS_MAX_RETRIES is %q; set it to a whole number such as 4.", os.Getenv("PLACEOS_MAX_RETRIES")))
 		}
 		cfg.MaxRetries = n
 	}
 	if cfg.MaxRetries < 0 || cfg.MaxRetries > 20 {
-		resp.Diagnostics.AddAttributeError(path.Root("max_retries"), "Invalid Max Retries",
+		diags.AddAttributeError(path.Root("max_retries"), "Invalid Max Retries",
 			fmt.Sprintf("`max_retries` is %d; give a number from 0 to 20.", cfg.MaxRetries))
 	}
 
-	checkCredentials(cfg, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
+	checkCredentials(cfg, diags)
+	return cfg
 
-	client, err := placeos.New(cfg)
-	if err != nil {
-		resp.Diagnostics.AddError("Error Configuring PlaceOS Provider", err.Error())
-		return
-	}
-	data := &providerData{client: client}
-	resp.ResourceData = data
-	resp.DataSourceData = data
 }
 
 // checkCredentials requires exactly one credential method and a complete password grant.

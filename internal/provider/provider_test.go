@@ -1,0 +1,180 @@
+package provider
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+)
+
+// TestProviderConfigErrors: bad provider settings are reported before any request, naming the
+// attribute and its environment variable.
+func TestProviderConfigErrors(t *testing.T) {
+	s := newServer(t)
+	key := s.Seed().AdminAPIKey
+	cases := map[string]struct{ provider, want string }{
+		"no credentials":      {fmt.Sprintf("url = %q", s.URL()), `(?s)Missing PlaceOS Credentials.*api_key.*PLACEOS_API_KEY.*access_token.*username`},
+		"two methods":         {fmt.Sprintf("url = %q\napi_key = %q\naccess_token = \"t\"", s.URL(), key), `(?s)Conflicting PlaceOS Credentials.*api_key.*access_token`},
+		"no url":              {fmt.Sprintf("api_key = %q", key), `(?s)Missing PlaceOS URL.*PLACEOS_URL`},
+		"url without scheme":  {fmt.Sprintf("url = \"placeos.example.com\"\napi_key = %q", key), `(?s)Invalid PlaceOS URL.*https://placeos.example.com`},
+		"bad timeout":         {fmt.Sprintf("url = %q\napi_key = %q\nrequest_timeout = \"soon\"", s.URL(), key), `(?s)Invalid Request Timeout.*"soon".*Go\s+duration`},
+		"negative retries":    {fmt.Sprintf("url = %q\napi_key = %q\nmax_retries = -1", s.URL(), key), `(?s)Invalid Max Retries.*0 to 20`},
+		"password, no client": {fmt.Sprintf("url = %q\nusername = \"a@example.com\"\npassword = \"p\"", s.URL()), `(?s)Incomplete PlaceOS Password Login.*client_id`},
+		"ca_cert not PEM":     {fmt.Sprintf("url = %q\napi_key = %q\nca_cert = \"/etc/ssl/ca.pem\"", s.URL(), key), `(?s)Invalid CA Certificate.*not a file path`},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			s.ResetCounts()
+			resource.UnitTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: factories(time.Now),
+				Steps: []resource.TestStep{{
+					Config:      "provider \"placeos\" {\n" + tc.provider + "\n}\ndata \"placeos_domain\" \"test\" {}\n",
+					ExpectError: regexp.MustCompile(tc.want),
+				}},
+			})
+			if n := len(s.RequestCounts()); n != 0 {
+				t.Errorf("requests were made despite a bad configuration: %v", s.RequestCounts())
+			}
+		})
+	}
+}
+
+// TestProviderEnvironment: every setting can come from PLACEOS_*, and the provider block wins.
+func TestProviderEnvironment(t *testing.T) {
+	s := newServer(t)
+	t.Setenv("PLACEOS_URL", "http://nowhere.invalid")
+	t.Setenv("PLACEOS_API_KEY", s.Seed().AdminAPIKey)
+	t.Setenv("PLACEOS_REQUEST_TIMEOUT", "10s")
+	t.Setenv("PLACEOS_MAX_RETRIES", "2")
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(time.Now),
+		Steps: []resource.TestStep{{
+			// url from the block beats PLACEOS_URL; the key comes from the environment.
+			Config: fmt.Sprintf("provider \"placeos\" {\n  url = %q\n}\ndata \"placeos_domain\" \"test\" {}\n", s.URL()),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(domainAddr, tfjsonpath.New("id"), knownvalue.StringExact(s.Seed().Domain.ID)),
+			},
+		}},
+	})
+}
+
+// TestProviderInsecureHTTPWarning: plain http to a host that is not loopback is a warning.
+func TestProviderInsecureHTTPWarning(t *testing.T) {
+	p := &placeosProvider{version: "test", now: time.Now}
+	for url, wantWarning := range map[string]bool{
+		"http://placeos.example.com":  true,
+		"http://127.0.0.1:8080":       false,
+		"http://localhost":            false,
+		"https://placeos.example.com": false,
+	} {
+		var diags diag.Diagnostics
+		p.clientConfig(providerModel{URL: types.StringValue(url), APIKey: types.StringValue("k")}, "1.11.0", &diags)
+		got := false
+		for _, d := range diags.Warnings() {
+			if strings.Contains(d.Summary(), "Clear Text") {
+				got = true
+			}
+		}
+		if got != wantWarning || diags.HasError() {
+			t.Errorf("%s: warning %v, want %v (diagnostics %v)", url, got, wantWarning, diags)
+		}
+	}
+}
+
+// TestProviderUserAgent: requests say who is calling, with both versions.
+func TestProviderUserAgent(t *testing.T) {
+	s := newServer(t)
+	var mu sync.Mutex
+	agents := map[string]bool{}
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		agents[r.UserAgent()] = true
+		mu.Unlock()
+		s.Handler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(time.Now),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf("provider \"placeos\" {\n  url = %q\n  api_key = %q\n}\ndata \"placeos_domain\" \"test\" {}\n", front.URL, s.Seed().AdminAPIKey),
+		}},
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	want := regexp.MustCompile(`^terraform-provider-placeos/test \(Terraform \d+\.\d+\.\d+`)
+	if len(agents) == 0 {
+		t.Fatal("no request reached the server")
+	}
+	for ua := range agents {
+		if !want.MatchString(ua) {
+			t.Errorf("User-Agent %q does not match %s", ua, want)
+		}
+	}
+}
+
+// TestProviderOAuthTokenExpiresMidRun: with the password grant and tokens that live five
+// minutes while every request moves the clock by 30 seconds, tokens expire in the middle of
+// each command; the provider refreshes them and every step still succeeds.
+func TestProviderOAuthTokenExpiresMidRun(t *testing.T) {
+	s := newServer(t)
+	seed := s.Seed()
+	clock := newTestClock()
+	s.SetClock(func() time.Time {
+		clock.Advance(30 * time.Second)
+		return clock.Now()
+	})
+	s.SetTokenTTL(5 * time.Minute)
+	config := func(description string) string {
+		return fmt.Sprintf(`provider "placeos" {
+  url           = %q
+  username      = %q
+  password      = %q
+  client_id     = %q
+  client_secret = %q
+}
+resource "placeos_api_key" "test" {
+  count       = 6
+  name        = "panel-${count.index}"
+  description = %q
+}
+`, s.URL(), seed.Admin.Email, seed.AdminPassword, seed.OAuthClientID, seed.OAuthClientSecret, description)
+	}
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(clock.Now),
+		CheckDestroy:             checkNoKeysLeft(s, seededKeyIDs(s)),
+		Steps: []resource.TestStep{
+			{Config: config("first")},
+			{
+				PreConfig: func() { clock.Advance(3 * time.Hour) },
+				Config:    config("second"),
+				Check: func(*terraform.State) error {
+					n := 0
+					for _, k := range s.APIKeys() {
+						if k.Description == "second" {
+							n++
+						}
+					}
+					if n != 6 {
+						return fmt.Errorf("%d of 6 keys updated", n)
+					}
+					if s.Requests("POST /auth/oauth/token") < 2 {
+						return fmt.Errorf("the token endpoint was called %d times", s.Requests("POST /auth/oauth/token"))
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
