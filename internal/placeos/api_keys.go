@@ -103,7 +103,7 @@ func (c *Client) CreateAPIKey(ctx context.Context, in APIKeyCreate) (*APIKey, er
 		unanswered := tries.n > 1 || isAmbiguous(err)
 		if !unanswered {
 			if nameTaken {
-				return nil, fmt.Errorf("%w: %v", ErrNameTaken, err)
+				return nil, fmt.Errorf("%w: %w", ErrNameTaken, err)
 			}
 			return nil, err
 		}
@@ -113,7 +113,7 @@ func (c *Client) CreateAPIKey(ctx context.Context, in APIKeyCreate) (*APIKey, er
 		}
 		if orphan == nil {
 			if nameTaken {
-				return nil, fmt.Errorf("%w: %v", ErrNameTaken, err)
+				return nil, fmt.Errorf("%w: %w", ErrNameTaken, err)
 			}
 			return nil, err
 		}

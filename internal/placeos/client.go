@@ -27,7 +27,6 @@ const (
 	APIBasePath = "/api/engine/v2"
 
 	defaultRequestTimeout = 30 * time.Second
-	defaultMaxRetries     = 4
 	defaultPageSize       = 500
 	// maxErrorBody bounds what is read of an error response; bodies are never logged.
 	maxErrorBody = 64 << 10
