@@ -16,12 +16,14 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/placeos/terraform-provider-placeos/internal/placeos"
 )
@@ -50,9 +52,13 @@ type apiKeyModel struct {
 	Scopes      types.Set    `tfsdk:"scopes"`
 	Permissions types.String `tfsdk:"permissions"`
 	ExpiresAt   types.String `tfsdk:"expires_at"`
-	XAPIKey     types.String `tfsdk:"x_api_key"`
-	CreatedAt   types.String `tfsdk:"created_at"`
-	UpdatedAt   types.String `tfsdk:"updated_at"`
+	TTL         types.String `tfsdk:"ttl"`
+	// RotateBefore and RotationTriggers only steer plans; PlaceOS never sees them.
+	RotateBefore     types.String `tfsdk:"rotate_before"`
+	RotationTriggers types.Map    `tfsdk:"rotation_triggers"`
+	XAPIKey          types.String `tfsdk:"x_api_key"`
+	CreatedAt        types.String `tfsdk:"created_at"`
+	UpdatedAt        types.String `tfsdk:"updated_at"`
 }
 
 func (r *apiKeyResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -131,9 +137,36 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"expires_at": schema.StringAttribute{
 				Optional: true, Computed: true,
 				MarkdownDescription: "When the key stops working, RFC 3339 with whole seconds (e.g. `2027-01-31T00:00:00Z`). " +
-					"Must be in the future at plan time. Unset: the key never expires (removing it clears the expiry). " +
-					"Changing it updates the key in place. Needs a PlaceOS server from June 2026 or later.",
+					"Must be in the future when set or changed; an unchanged expiry that has passed, or is less than 7 days " +
+					"away, gets a plan-time warning. Unset (and no `ttl`): the key never expires, and removing it clears the " +
+					"expiry. Conflicts with `ttl`, which sets it at create. Changing it updates the key in place. Needs a " +
+					"PlaceOS server from June 2026 or later; an older server ignores it, and the provider warns.",
+				Validators:    []validator.String{stringvalidator.ConflictsWith(path.MatchRoot("ttl"))},
 				PlanModifiers: []planmodifier.String{expiresAtPlan{}},
+			},
+			"ttl": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Lifetime of the key as a Go duration (e.g. `720h`); `expires_at` is set to create time " +
+					"plus this. Once the key has expired, the plan replaces it. Changing it replaces the key.",
+				Validators:    []validator.String{durationValidator{min: time.Minute}},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"rotate_before": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Go duration; needs `ttl`. When less than this is left before `expires_at`, the plan " +
+					"replaces the key. With `name_prefix` and `create_before_destroy`, the new key exists before the old " +
+					"one is deleted.",
+				Validators: []validator.String{
+					durationValidator{},
+					stringvalidator.AlsoRequires(path.MatchRoot("ttl")),
+				},
+			},
+			"rotation_triggers": schema.MapAttribute{
+				ElementType: types.StringType,
+				Optional:    true,
+				MarkdownDescription: "Arbitrary values; any change replaces the key (like `keepers` of the `random` " +
+					"provider), e.g. `{ rotated = \"2027-Q1\" }`.",
+				PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplace()},
 			},
 			"x_api_key": schema.StringAttribute{
 				Computed: true, Sensitive: true,
@@ -162,15 +195,16 @@ func (r *apiKeyResource) ValidateConfig(ctx context.Context, req resource.Valida
 		return
 	}
 	if !m.ExpiresAt.IsNull() && !m.ExpiresAt.IsUnknown() {
-		t, err := parseExpiry(m.ExpiresAt.ValueString())
-		switch {
-		case err != nil:
+		if _, err := parseExpiry(m.ExpiresAt.ValueString()); err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("expires_at"), "Invalid Expiry Time", "`expires_at` "+err.Error()+".")
-		case !t.After(r.now()):
-			resp.Diagnostics.AddAttributeError(path.Root("expires_at"), "Expiry Time in the Past",
-				fmt.Sprintf("`expires_at` is %s, which is not in the future; PlaceOS rejects a key that has already "+
-					"expired. Give a later time, or remove `expires_at` for a key that does not expire.", m.ExpiresAt.ValueString()))
 		}
+	}
+	ttl, ttlErr := time.ParseDuration(m.TTL.ValueString())
+	before, beforeErr := time.ParseDuration(m.RotateBefore.ValueString())
+	if known(m.TTL) && known(m.RotateBefore) && ttlErr == nil && beforeErr == nil && before >= ttl {
+		resp.Diagnostics.AddAttributeError(path.Root("rotate_before"), "Rotation Window Too Long",
+			fmt.Sprintf("`rotate_before` (%s) must be shorter than `ttl` (%s), or every plan would replace the key. "+
+				"A common choice is a quarter of the ttl.", before, ttl))
 	}
 	if !m.Scopes.IsNull() && !m.Scopes.IsUnknown() {
 		var scopes []types.String
@@ -190,14 +224,82 @@ func (r *apiKeyResource) ValidateConfig(ctx context.Context, req resource.Valida
 	}
 }
 
-// ModifyPlan marks updated_at unknown for an in-place update. The framework does that only when
-// the proposed plan differs from state, which misses changes made by attribute plan modifiers
-// (such as clearing expires_at).
+// expiryWarningWindow: an absolute expiry closer than this gets a plan-time warning.
+const expiryWarningWindow = 7 * 24 * time.Hour
+
+// ModifyPlan checks expiry against the clock and plans rotation. It runs at plan time, so
+// nothing here makes a request.
 func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() || req.Plan.Raw.Equal(req.State.Raw) {
+	if req.Plan.Raw.IsNull() {
+		return // destroy
+	}
+	var plan, config apiKeyModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("updated_at"), types.StringUnknown())...)
+	var state *apiKeyModel
+	if !req.State.Raw.IsNull() {
+		state = &apiKeyModel{}
+		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
+	now := r.now()
+
+	if known(config.ExpiresAt) {
+		r.checkAbsoluteExpiry(config.ExpiresAt, state, now, &resp.Diagnostics)
+	}
+
+	if state != nil && known(config.TTL) && known(state.ExpiresAt) {
+		expires, err := time.Parse(time.RFC3339, state.ExpiresAt.ValueString())
+		before, _ := time.ParseDuration(config.RotateBefore.ValueString()) // validated; zero when unset
+		if err == nil && !now.Before(expires.Add(-before)) {
+			// Unknown expires_at is the change that the replacement hangs on.
+			tflog.Info(ctx, "planning API key rotation", map[string]any{"id": state.ID.ValueString(), "expires_at": expires.Format(time.RFC3339)})
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("expires_at"), types.StringUnknown())...)
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("expires_at"))
+			return
+		}
+	}
+
+	// The framework marks updated_at unknown only when the proposed plan differs from state,
+	// which misses changes made by plan modifiers (such as clearing expires_at).
+	if state != nil && !req.Plan.Raw.Equal(req.State.Raw) {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("updated_at"), types.StringUnknown())...)
+	}
+}
+
+// checkAbsoluteExpiry: a new or changed expires_at must be in the future (PlaceOS rejects it
+// otherwise); an unchanged one that has passed or is close gets a warning, so the plan can
+// still run.
+func (r *apiKeyResource) checkAbsoluteExpiry(configured types.String, state *apiKeyModel, now time.Time, diags *diag.Diagnostics) {
+	t, err := parseExpiry(configured.ValueString())
+	if err != nil {
+		return // reported by ValidateConfig
+	}
+	unchanged := false
+	if state != nil && known(state.ExpiresAt) {
+		if prior, err := time.Parse(time.RFC3339, state.ExpiresAt.ValueString()); err == nil && prior.Equal(t) {
+			unchanged = true
+		}
+	}
+	switch {
+	case !t.After(now) && !unchanged:
+		diags.AddAttributeError(path.Root("expires_at"), "Expiry Time in the Past",
+			fmt.Sprintf("`expires_at` is %s, which is not in the future; PlaceOS rejects a key that has already "+
+				"expired. Give a later time, remove `expires_at` for a key that does not expire, or use `ttl`.", configured.ValueString()))
+	case !t.After(now):
+		diags.AddAttributeWarning(path.Root("expires_at"), "API Key Has Expired",
+			fmt.Sprintf("The key expired at %s and PlaceOS now refuses it. Move `expires_at` into the future (an in-place "+
+				"update), or use `ttl` with `rotate_before` so that Terraform replaces keys before they expire.", configured.ValueString()))
+	case t.Sub(now) < expiryWarningWindow:
+		diags.AddAttributeWarning(path.Root("expires_at"), "API Key Expires Soon",
+			fmt.Sprintf("The key expires at %s, in %s. Whatever uses it stops working then: move `expires_at`, or use `ttl` "+
+				"with `rotate_before` for scheduled rotation.", configured.ValueString(), t.Sub(now).Round(time.Minute)))
+	}
 }
 
 func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -207,7 +309,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 		return
 	}
 
-	user := r.keyUser(ctx, plan, &resp.Diagnostics)
+	user := r.keyUser(ctx, plan.UserID, plan.AuthorityID, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -225,18 +327,27 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 		AuthorityID: user.AuthorityID,
 	}
 	in.Scopes = stringsOf(ctx, plan.Scopes, &resp.Diagnostics)
-	if !plan.ExpiresAt.IsNull() && !plan.ExpiresAt.IsUnknown() {
+	switch {
+	case known(plan.ExpiresAt):
 		t, err := parseExpiry(plan.ExpiresAt.ValueString())
 		if err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("expires_at"), "Invalid Expiry Time", "`expires_at` "+err.Error()+".")
 			return
 		}
 		in.ExpiresAt = &t
+	case known(plan.TTL):
+		ttl, err := time.ParseDuration(plan.TTL.ValueString())
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("ttl"), "Invalid TTL", "`ttl` is not a Go duration such as 720h.")
+			return
+		}
+		t := r.now().Add(ttl).UTC().Truncate(time.Second)
+		in.ExpiresAt = &t
 	}
 
 	key, err := r.client.CreateAPIKey(ctx, in)
 	if errors.Is(err, placeos.ErrNameTaken) {
-		resp.Diagnostics.AddAttributeError(path.Root("name"), "API Key Name Already Taken", r.nameTakenDetail(ctx, in))
+		resp.Diagnostics.AddAttributeError(path.Root("name"), "API Key Name Already Taken", r.nameTakenDetail(ctx, in, plan.NamePrefix.IsNull()))
 		return
 	}
 	if err != nil {
@@ -249,6 +360,8 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 				"support `expires_at`, so this key does not expire. Upgrade PlaceOS, or remove `expires_at` and delete the "+
 				"key yourself when it is no longer needed.", key.ID))
 		key.ExpiresAt = placeos.EpochTime{Time: *in.ExpiresAt}
+		// Remembered so that refreshes keep the planned expiry instead of a diff on every plan.
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateExpiryIgnored, []byte("true"))...)
 	}
 
 	state := plan
@@ -257,56 +370,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
-// keyUser resolves the user a new key acts as and checks the domain: PlaceOS answers an unknown
-// user with a bare 500, and silently takes the domain from the user.
-func (r *apiKeyResource) keyUser(ctx context.Context, plan apiKeyModel, diags *diag.Diagnostics) *placeos.User {
-	if plan.UserID.IsNull() || plan.UserID.IsUnknown() {
-		u, err := r.client.CurrentUser(ctx)
-		if err != nil {
-			diags.AddError("Error Reading the Provider's User",
-				"`user_id` is not set, so the key would act as the user the provider authenticates as, but that user "+
-					"could not be read.\n\n"+describe(err, needUsers))
-			return nil
-		}
-		return r.checkAuthority(ctx, u, plan, diags)
-	}
-	u, err := r.client.GetUser(ctx, plan.UserID.ValueString())
-	switch {
-	case placeos.IsNotFound(err):
-		diags.AddAttributeError(path.Root("user_id"), "Unknown User",
-			fmt.Sprintf("PlaceOS has no user %q. Give the id of an existing user (`user-...`), for example from the "+
-				"`placeos_user` data source, or leave `user_id` unset for the provider's own user.", plan.UserID.ValueString()))
-		return nil
-	case err != nil:
-		diags.AddAttributeError(path.Root("user_id"), "Error Reading User",
-			fmt.Sprintf("Could not check the user %q before creating the key.\n\n%s", plan.UserID.ValueString(), describe(err, needUsers)))
-		return nil
-	}
-	return r.checkAuthority(ctx, u, plan, diags)
-}
-
-func (r *apiKeyResource) checkAuthority(ctx context.Context, u *placeos.User, plan apiKeyModel, diags *diag.Diagnostics) *placeos.User {
-	want := plan.AuthorityID.ValueString()
-	if plan.AuthorityID.IsNull() || plan.AuthorityID.IsUnknown() || want == u.AuthorityID {
-		return u
-	}
-	diags.AddAttributeError(path.Root("authority_id"), "User Belongs to Another Domain",
-		fmt.Sprintf("`authority_id` is %s, but the user %s belongs to %s, and PlaceOS puts a key in its user's domain. "+
-			"Choose a user of %s, or set `authority_id` to the user's domain (or leave it unset).",
-			r.domainLabel(ctx, want), u.ID, r.domainLabel(ctx, u.AuthorityID), r.domainLabel(ctx, want)))
-	return nil
-}
-
-// domainLabel names a domain for a message: "Name (host, id)", or the id alone if unreadable.
-func (r *apiKeyResource) domainLabel(ctx context.Context, id string) string {
-	d, err := r.client.GetDomain(ctx, id)
-	if err != nil {
-		return fmt.Sprintf("the domain %s", id)
-	}
-	return fmt.Sprintf("the domain %q (%s, %s)", d.Name, d.Domain, d.ID)
-}
-
-func (r *apiKeyResource) nameTakenDetail(ctx context.Context, in placeos.APIKeyCreate) string {
+func (r *apiKeyResource) nameTakenDetail(ctx context.Context, in placeos.APIKeyCreate, fixedName bool) string {
 	detail := fmt.Sprintf("The domain already has an API key named %q (PlaceOS compares names case-insensitively), "+
 		"and Terraform did not create it, so it is left alone.", placeos.NormalizeName(in.Name))
 	id := "<id>"
@@ -319,8 +383,13 @@ func (r *apiKeyResource) nameTakenDetail(ctx context.Context, in placeos.APIKeyC
 			}
 		}
 	}
-	return detail + fmt.Sprintf(" To manage it with Terraform, import it:\n\n  terraform import <resource address> %s\n\n"+
+	detail += fmt.Sprintf(" To manage it with Terraform, import it:\n\n  terraform import <resource address> %s\n\n"+
 		"(or an `import` block with that id). Otherwise choose another `name`, or use `name_prefix` for a unique name.", id)
+	if fixedName {
+		detail += "\n\nIf this is a replacement with `lifecycle { create_before_destroy = true }`, the old key still " +
+			"holds the name while the new one is created: a fixed `name` cannot work there. Use `name_prefix` instead."
+	}
+	return detail
 }
 
 func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -346,6 +415,7 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 	next := state
 	next.setFromAPI(ctx, key, state, &resp.Diagnostics)
 	next.XAPIKey = state.XAPIKey // PlaceOS never sends the secret again
+	r.keepIgnoredExpiry(ctx, req.Private, key, state, &next, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
 }
 
@@ -403,7 +473,29 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 		return
 	}
 	next.setFromAPI(ctx, key, plan, &resp.Diagnostics)
+	r.keepIgnoredExpiry(ctx, req.Private, key, plan, &next, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
+}
+
+// privateExpiryIgnored marks a key whose server dropped expires_at (PlaceOS before June 2026).
+const privateExpiryIgnored = "expiry_ignored"
+
+type privateGetter interface {
+	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+}
+
+// keepIgnoredExpiry keeps the configured expiry of a key on a server that ignores expiry: the
+// server answers without one, and a diff on every plan could never be applied.
+func (r *apiKeyResource) keepIgnoredExpiry(ctx context.Context, private privateGetter, k *placeos.APIKey, prior apiKeyModel, next *apiKeyModel, diags *diag.Diagnostics) {
+	flag, d := private.GetKey(ctx, privateExpiryIgnored)
+	diags.Append(d...)
+	if string(flag) != "true" || !k.ExpiresAt.IsZero() || !known(prior.ExpiresAt) {
+		return
+	}
+	next.ExpiresAt = prior.ExpiresAt
+	diags.AddAttributeWarning(path.Root("expires_at"), "PlaceOS Ignores the Expiry",
+		fmt.Sprintf("The server does not store `expires_at` (PlaceOS before June 2026), so the key %s never expires on "+
+			"its own. Terraform still replaces it on schedule when `ttl` is set.", k.ID))
 }
 
 func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -476,6 +568,9 @@ func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportSta
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("x_api_key"), strings.TrimSpace(req.ID))...)
 }
+
+// known: set and known at plan time.
+func known(v types.String) bool { return !v.IsNull() && !v.IsUnknown() }
 
 // uniqueName appends a UTC timestamp and random hex to a prefix: sortable, and unique even for
 // keys created in the same second.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -23,7 +24,7 @@ import (
 	"github.com/placeos/terraform-provider-placeos/internal/placeos"
 )
 
-var _ provider.Provider = (*placeosProvider)(nil)
+var _ provider.ProviderWithEphemeralResources = (*placeosProvider)(nil)
 
 // placeosProvider is the `placeos` provider. Tests set now and pageSize to share a clock with
 // the in-memory API and to force pagination.
@@ -152,6 +153,7 @@ func (p *placeosProvider) Configure(ctx context.Context, req provider.ConfigureR
 	data := &providerData{client: client}
 	resp.ResourceData = data
 	resp.DataSourceData = data
+	resp.EphemeralResourceData = data
 }
 
 // clientConfig merges the provider block with the PLACEOS_* environment (the block wins) and
@@ -302,5 +304,11 @@ func (p *placeosProvider) Resources(_ context.Context) []func() resource.Resourc
 func (p *placeosProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		func() datasource.DataSource { return &domainDataSource{} },
+	}
+}
+
+func (p *placeosProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{
+		func() ephemeral.EphemeralResource { return &apiKeyEphemeralResource{now: p.now} },
 	}
 }

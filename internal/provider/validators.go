@@ -2,8 +2,11 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -44,17 +47,55 @@ func (scopeValidator) ValidateString(_ context.Context, req validator.StringRequ
 	}
 }
 
-// expiresAtPlan plans `expires_at`: the configured value, or no expiry when it is not set (so
-// removing it from the configuration clears the expiry instead of keeping the old one).
+// expiresAtPlan plans `expires_at` when it is not configured: with `ttl`, the expiry set at
+// create (unknown until then); without, no expiry, so that removing `expires_at` from the
+// configuration clears it instead of keeping the old value.
 type expiresAtPlan struct{}
 
 func (expiresAtPlan) Description(context.Context) string {
-	return "unset means no expiry"
+	return "with ttl, set at create; otherwise unset means no expiry"
 }
 func (m expiresAtPlan) MarkdownDescription(ctx context.Context) string { return m.Description(ctx) }
 
-func (expiresAtPlan) PlanModifyString(_ context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
-	if req.ConfigValue.IsNull() {
+func (expiresAtPlan) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+	if !req.ConfigValue.IsNull() {
+		return
+	}
+	var ttl types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("ttl"), &ttl)...)
+	switch {
+	case ttl.IsNull():
 		resp.PlanValue = types.StringNull()
+	case req.StateValue.IsNull():
+		resp.PlanValue = types.StringUnknown()
+	default:
+		resp.PlanValue = req.StateValue
+	}
+}
+
+// durationValidator requires a Go duration of at least min (and more than zero).
+type durationValidator struct{ min time.Duration }
+
+func (v durationValidator) Description(context.Context) string {
+	if v.min > 0 {
+		return "a Go duration of at least " + v.min.String()
+	}
+	return "a positive Go duration"
+}
+func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	d, err := time.ParseDuration(req.ConfigValue.ValueString())
+	switch {
+	case err != nil:
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Duration",
+			fmt.Sprintf("%s is %q, which is not a Go duration; write it like \"720h\" or \"90m\" (units h, m, s).",
+				req.Path, req.ConfigValue.ValueString()))
+	case d <= 0 || d < v.min:
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Duration",
+			fmt.Sprintf("%s is %s; it must be %s.", req.Path, d, v.Description(context.Background())))
 	}
 }
