@@ -322,6 +322,12 @@ func TestAPIKeyInvalidConfig(t *testing.T) {
 		"past expiry":            {`name = "a"` + "\n" + fmt.Sprintf(`expires_at = %q`, past), `Expiry Time in the Past`},
 		"unparsable expiry":      {`name = "a"` + "\n" + `expires_at = "next tuesday"`, `(?s)expires_at.*not an RFC 3339 time`},
 		"fractional expiry":      {`name = "a"` + "\n" + `expires_at = "2099-01-01T00:00:00.5Z"`, `fractions of a second`},
+		"ttl and expires_at":     {`name = "a"` + "\n" + `ttl = "24h"` + "\n" + `expires_at = "2099-01-01T00:00:00Z"`, `(?s)Invalid Attribute Combination.*ttl`},
+		"unparsable ttl":         {`name = "a"` + "\n" + `ttl = "a month"`, `(?s)ttl is "a month", which is not a Go duration`},
+		"ttl too short":          {`name = "a"` + "\n" + `ttl = "10s"`, `(?s)ttl is 10s; it must be a Go duration of at least 1m0s`},
+		"rotate_before, no ttl":  {`name = "a"` + "\n" + `rotate_before = "24h"`, `(?s)Invalid Attribute Combination.*ttl`},
+		"rotate_before too long": {`name = "a"` + "\n" + `ttl = "24h"` + "\n" + `rotate_before = "48h"`, `(?s)Rotation Window Too Long`},
+		"unparsable rotate":      {`name = "a"` + "\n" + `ttl = "24h"` + "\n" + `rotate_before = "soon"`, `(?s)rotate_before is "soon"`},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
@@ -95,3 +97,8 @@ func captureAttr(address, attr string, dst *string) func(*terraform.State) error
 		return nil
 	}
 }
+
+func stringValue(s string) types.String { return types.StringValue(s) }
+
+// diagCollector gathers diagnostics from code under test.
+type diagCollector struct{ diag.Diagnostics }
