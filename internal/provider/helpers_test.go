@@ -38,9 +38,14 @@ func (c *testClock) Advance(d time.Duration) {
 
 // factories serves the provider in-process; Terraform talks to it over the plugin protocol.
 func factories(now func() time.Time) map[string]func() (tfprotov6.ProviderServer, error) {
+	return pagedFactories(now, 0)
+}
+
+// pagedFactories lists pageSize rows per request (0: the client's default), to test paging.
+func pagedFactories(now func() time.Time, pageSize int) map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
 		"placeos": func() (tfprotov6.ProviderServer, error) {
-			return providerserver.NewProtocol6WithError(&placeosProvider{version: "test", now: now})()
+			return providerserver.NewProtocol6WithError(&placeosProvider{version: "test", now: now, pageSize: pageSize})()
 		},
 	}
 }

@@ -304,6 +304,8 @@ func (p *placeosProvider) Resources(_ context.Context) []func() resource.Resourc
 func (p *placeosProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		func() datasource.DataSource { return &domainDataSource{} },
+		func() datasource.DataSource { return &userDataSource{} },
+		func() datasource.DataSource { return &apiKeysDataSource{} },
 	}
 }
 

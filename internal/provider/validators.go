@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -97,5 +98,23 @@ func (v durationValidator) ValidateString(_ context.Context, req validator.Strin
 	case d <= 0 || d < v.min:
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Duration",
 			fmt.Sprintf("%s is %s; it must be %s.", req.Path, d, v.Description(context.Background())))
+	}
+}
+
+// regexValidator requires a valid Go regular expression.
+type regexValidator struct{}
+
+func (regexValidator) Description(context.Context) string { return "a Go (RE2) regular expression" }
+func (v regexValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (regexValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := regexp.Compile(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Regular Expression",
+			fmt.Sprintf("%s is not a valid Go (RE2) regular expression: %v.", req.Path, err))
 	}
 }
