@@ -402,7 +402,7 @@ func TestAPIKeyApplyErrors(t *testing.T) {
 	t.Run("credentials without admin", func(t *testing.T) {
 		t.Parallel()
 		s := newServer(t)
-		config := fmt.Sprintf("provider \"placeos\" {\n  url = %q\n  api_key = %q\n}\nresource \"placeos_api_key\" \"test\" {\n  name = \"a\"\n  user_id = %q\n}\n",
+		config := requiredProviders + fmt.Sprintf("provider \"placeos\" {\n  url = %q\n  api_key = %q\n}\nresource \"placeos_api_key\" \"test\" {\n  name = \"a\"\n  user_id = %q\n}\n",
 			s.URL(), s.Seed().UserAPIKey, s.Seed().Panel.ID)
 		resource.UnitTest(t, resource.TestCase{
 			ProtoV6ProviderFactories: factories(time.Now),
@@ -416,7 +416,7 @@ func TestAPIKeyApplyErrors(t *testing.T) {
 		t.Parallel()
 		s := newServer(t)
 		wrong := strings.Repeat("0", 32) + "." + strings.Repeat("A", 43)
-		config := fmt.Sprintf("provider \"placeos\" {\n  url = %q\n  api_key = %q\n}\nresource \"placeos_api_key\" \"test\" {\n  name = \"a\"\n}\n", s.URL(), wrong)
+		config := requiredProviders + fmt.Sprintf("provider \"placeos\" {\n  url = %q\n  api_key = %q\n}\nresource \"placeos_api_key\" \"test\" {\n  name = \"a\"\n}\n", s.URL(), wrong)
 		resource.UnitTest(t, resource.TestCase{
 			ProtoV6ProviderFactories: factories(time.Now),
 			Steps: []resource.TestStep{{

@@ -49,7 +49,7 @@ func TestAPIKeyScheduledRotation(t *testing.T) {
 	}))
 	t.Cleanup(front.Close)
 
-	config := fmt.Sprintf(`provider "placeos" {
+	config := requiredProviders + fmt.Sprintf(`provider "placeos" {
   url     = %q
   api_key = %q
 }
@@ -317,7 +317,7 @@ func TestAPIKeyEphemeral(t *testing.T) {
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		ProtoV6ProviderFactories: factories,
 		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`provider "placeos" {
+			Config: requiredProvidersWithEcho + fmt.Sprintf(`provider "placeos" {
   url     = %q
   api_key = %q
 }

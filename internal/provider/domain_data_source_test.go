@@ -119,7 +119,7 @@ func checkNoInternals(s *placeostest.Server) resource.TestCheckFunc {
 
 func TestDomainNeedsSupport(t *testing.T) {
 	s := newServer(t)
-	config := fmt.Sprintf("provider \"placeos\" {\n  url = %q\n  api_key = %q\n}\ndata \"placeos_domain\" \"test\" {}\n", s.URL(), s.Seed().UserAPIKey)
+	config := requiredProviders + fmt.Sprintf("provider \"placeos\" {\n  url = %q\n  api_key = %q\n}\ndata \"placeos_domain\" \"test\" {}\n", s.URL(), s.Seed().UserAPIKey)
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories(time.Now),
 		Steps: []resource.TestStep{{

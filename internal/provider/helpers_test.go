@@ -2,6 +2,8 @@ package provider
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +17,37 @@ import (
 
 	"github.com/placeos/terraform-provider-placeos/internal/placeostest"
 )
+
+// TestMain serves the provider under its real address, placeos/placeos, so that modules which
+// declare that source (examples/modules) resolve to the provider under test. OpenTofu's
+// default registry host differs from Terraform's.
+func TestMain(m *testing.M) {
+	if os.Getenv("TF_ACC_PROVIDER_NAMESPACE") == "" {
+		_ = os.Setenv("TF_ACC_PROVIDER_NAMESPACE", "placeos")
+	}
+	if os.Getenv("TF_ACC_PROVIDER_HOST") == "" && strings.Contains(filepath.Base(os.Getenv("TF_ACC_TERRAFORM_PATH")), "tofu") {
+		_ = os.Setenv("TF_ACC_PROVIDER_HOST", "registry.opentofu.org")
+	}
+	os.Exit(m.Run())
+}
+
+// requiredProviders starts every test configuration: the provider's source address.
+const requiredProviders = `terraform {
+  required_providers {
+    placeos = { source = "placeos/placeos" }
+  }
+}
+`
+
+// requiredProvidersWithEcho adds terraform-plugin-testing's echo provider, which is served in
+// the same namespace as ours.
+const requiredProvidersWithEcho = `terraform {
+  required_providers {
+    placeos = { source = "placeos/placeos" }
+    echo    = { source = "placeos/echo" }
+  }
+}
+`
 
 // testClock is a settable clock shared by the in-memory API and the provider under test.
 type testClock struct {
@@ -60,7 +93,7 @@ func newServer(t *testing.T) *placeostest.Server {
 
 // providerConfig is a provider block that logs in with the seeded admin key.
 func providerConfig(s *placeostest.Server) string {
-	return fmt.Sprintf("provider \"placeos\" {\n  url     = %q\n  api_key = %q\n}\n", s.URL(), s.Seed().AdminAPIKey)
+	return requiredProviders + fmt.Sprintf("provider \"placeos\" {\n  url     = %q\n  api_key = %q\n}\n", s.URL(), s.Seed().AdminAPIKey)
 }
 
 // seededKeyIDs are the keys the in-memory API starts with.

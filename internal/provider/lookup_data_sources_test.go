@@ -101,7 +101,7 @@ func TestUserWithoutPermission(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories(time.Now),
 		Steps: []resource.TestStep{{
-			Config:      fmt.Sprintf("provider \"placeos\" {\n  url = %q\n  api_key = %q\n}\ndata \"placeos_user\" \"test\" {\n  id = %q\n}\n", s.URL(), onlySystems, s.Seed().Panel.ID),
+			Config:      requiredProviders + fmt.Sprintf("provider \"placeos\" {\n  url = %q\n  api_key = %q\n}\ndata \"placeos_user\" \"test\" {\n  id = %q\n}\n", s.URL(), onlySystems, s.Seed().Panel.ID),
 			ExpectError: regexp.MustCompile(`(?s)403 Forbidden.*users.*scope`),
 		}},
 	})

@@ -40,7 +40,7 @@ func TestProviderConfigErrors(t *testing.T) {
 			resource.UnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: factories(time.Now),
 				Steps: []resource.TestStep{{
-					Config:      "provider \"placeos\" {\n" + tc.provider + "\n}\ndata \"placeos_domain\" \"test\" {}\n",
+					Config:      requiredProviders + "provider \"placeos\" {\n" + tc.provider + "\n}\ndata \"placeos_domain\" \"test\" {}\n",
 					ExpectError: regexp.MustCompile(tc.want),
 				}},
 			})
@@ -62,7 +62,7 @@ func TestProviderEnvironment(t *testing.T) {
 		ProtoV6ProviderFactories: factories(time.Now),
 		Steps: []resource.TestStep{{
 			// url from the block beats PLACEOS_URL; the key comes from the environment.
-			Config: fmt.Sprintf("provider \"placeos\" {\n  url = %q\n}\ndata \"placeos_domain\" \"test\" {}\n", s.URL()),
+			Config: requiredProviders + fmt.Sprintf("provider \"placeos\" {\n  url = %q\n}\ndata \"placeos_domain\" \"test\" {}\n", s.URL()),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(domainAddr, tfjsonpath.New("id"), knownvalue.StringExact(s.Seed().Domain.ID)),
 			},
@@ -108,7 +108,7 @@ func TestProviderUserAgent(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories(time.Now),
 		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf("provider \"placeos\" {\n  url = %q\n  api_key = %q\n}\ndata \"placeos_domain\" \"test\" {}\n", front.URL, s.Seed().AdminAPIKey),
+			Config: requiredProviders + fmt.Sprintf("provider \"placeos\" {\n  url = %q\n  api_key = %q\n}\ndata \"placeos_domain\" \"test\" {}\n", front.URL, s.Seed().AdminAPIKey),
 		}},
 	})
 	mu.Lock()
@@ -137,7 +137,7 @@ func TestProviderOAuthTokenExpiresMidRun(t *testing.T) {
 	})
 	s.SetTokenTTL(5 * time.Minute)
 	config := func(description string) string {
-		return fmt.Sprintf(`provider "placeos" {
+		return requiredProviders + fmt.Sprintf(`provider "placeos" {
   url           = %q
   username      = %q
   password      = %q
