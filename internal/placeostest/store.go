@@ -1,0 +1,296 @@
+package placeostest
+
+import (
+	"crypto/hmac"
+	"crypto/md5"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/hex"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Domain is a PlaceOS Authority (placeos-api.md §2.2).
+type Domain struct {
+	ID           string
+	Name         string
+	Description  string
+	DomainName   string // the bare, lower-cased host; JSON "domain"
+	LoginURL     string
+	LogoutURL    string
+	Internals    map[string]any // may hold SSO secrets; the real server returns it anyway
+	Config       map[string]any
+	EmailDomains []string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// User is a PlaceOS User (placeos-api.md §2.3). Empty optional strings are
+// treated as nil and omitted from responses.
+type User struct {
+	ID                string
+	AuthorityID       string
+	Email             string
+	Nickname          string
+	Name              string
+	FirstName         string
+	LastName          string
+	Groups            []string
+	Country           string
+	Building          string
+	Image             string
+	Deleted           bool
+	Department        string
+	PreferredLanguage string
+	StaffID           string
+	Phone             string
+	WorkPreferences   []any
+	WorkOverrides     map[string]any
+	LoginCount        int
+	LastLogin         *time.Time
+	PhotoUploadID     string
+	Locatable         bool
+	SysAdmin          bool
+	Support           bool
+	Misc              string
+	LoginName         string
+	UITheme           string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+
+	// Sensitive columns the real server leaks in the user embedded in API key
+	// responses. Filled with recognisable fakes so tests can assert they never
+	// reach Terraform state or logs.
+	PasswordDigest string
+	AccessToken    string
+	RefreshToken   string
+	CardNumber     string
+}
+
+// EmailDigest is the MD5 hex of the lower-cased email, as PlaceOS stores it.
+func (u User) EmailDigest() string {
+	sum := md5.Sum([]byte(strings.ToLower(strings.TrimSpace(u.Email))))
+	return hex.EncodeToString(sum[:])
+}
+
+// APIKey is a stored PlaceOS ApiKey (placeos-api.md §2.1). It deliberately has
+// no secret: the server keeps only an HMAC, like the real one.
+type APIKey struct {
+	ID          string
+	Name        string
+	Description string
+	Scopes      []string // serialised form, e.g. "api_keys.Read"
+	Permissions string   // user, support, admin or admin_support
+	UserID      string
+	AuthorityID string
+	ExpiresAt   *time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// keyRecord pairs a key with its HMAC so that APIKey values handed out never
+// carry anything secret.
+type keyRecord struct {
+	APIKey
+	hmac string
+}
+
+type oauthApp struct {
+	id, secret   string
+	confidential bool
+}
+
+type accessToken struct {
+	jti       string
+	userID    string
+	clientID  string
+	scopes    []string
+	issuedAt  time.Time
+	expiresAt time.Time
+	// previousRefresh is the refresh token this one was issued for; it stays
+	// usable until this access token is first used (Doorkeeper's default
+	// refresh_token_revoked_on_use).
+	previousRefresh string
+}
+
+type refreshToken struct {
+	userID   string
+	clientID string
+	scopes   []string
+}
+
+// Seed holds the data every server starts with.
+type Seed struct {
+	Domain, OtherDomain               Domain
+	Admin, Support, Panel, OtherPanel User
+	AdminPassword                     string
+	AdminAPIKey                       string
+	SupportAPIKey                     string
+	UserAPIKey                        string
+	OAuthClientID, OAuthClientSecret  string
+	PublicClientID                    string
+}
+
+const idAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_~"
+
+// newID mimics PlaceOS's IdGenerator: "<table>-" plus 10 characters from
+// [0-9A-Za-z-_~], so ids can contain '-', '_' and '~' after the prefix.
+func newID(prefix string) string {
+	b := make([]byte, 10)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = idAlphabet[int(b[i])%len(idAlphabet)]
+	}
+	return prefix + "-" + string(b)
+}
+
+// newKeyID mimics ApiKey#safe_id: Random.hex(16), 32 lowercase hex characters.
+func newKeyID() string { return randomHex(16) }
+
+// newSecret mimics Random::Secure.urlsafe_base64(32): 43 characters, no padding.
+func newSecret() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// keyHMAC is what the real server stores instead of the secret.
+func keyHMAC(secret, id string) string {
+	m := hmac.New(sha512.New, []byte(secret))
+	m.Write([]byte(id))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func passwordHash(p string) string {
+	sum := sha256.Sum256([]byte(p))
+	return hex.EncodeToString(sum[:])
+}
+
+// store is the server's whole state; every access holds Server.mu.
+type store struct {
+	domains   map[string]*Domain
+	users     map[string]*User
+	passwords map[string]string // user id -> sha256 of the password; absent = SSO only
+	keys      map[string]*keyRecord
+	apps      map[string]*oauthApp
+	tokens    map[string]*accessToken
+	refresh   map[string]*refreshToken
+	seedKeys  map[string]bool
+}
+
+func newStore() *store {
+	return &store{
+		domains:   map[string]*Domain{},
+		users:     map[string]*User{},
+		passwords: map[string]string{},
+		keys:      map[string]*keyRecord{},
+		apps:      map[string]*oauthApp{},
+		tokens:    map[string]*accessToken{},
+		refresh:   map[string]*refreshToken{},
+		seedKeys:  map[string]bool{},
+	}
+}
+
+func (st *store) domainByHost(host string) *Domain {
+	for _, d := range st.domains {
+		if d.DomainName == host {
+			return d
+		}
+	}
+	return nil
+}
+
+// userByEmail finds a user by email within one authority, as the real email_digest lookup does.
+func (st *store) userByEmail(authorityID, email string) *User {
+	email = strings.ToLower(strings.TrimSpace(email))
+	for _, u := range st.users {
+		if u.AuthorityID == authorityID && strings.ToLower(u.Email) == email {
+			return u
+		}
+	}
+	return nil
+}
+
+func sortedDomains(st *store) []*Domain {
+	out := make([]*Domain, 0, len(st.domains))
+	for _, d := range st.domains {
+		out = append(out, d)
+	}
+	slices.SortFunc(out, func(a, b *Domain) int { return cmpNameID(a.Name, a.ID, b.Name, b.ID) })
+	return out
+}
+
+func sortedUsers(st *store) []*User {
+	out := make([]*User, 0, len(st.users))
+	for _, u := range st.users {
+		out = append(out, u)
+	}
+	slices.SortFunc(out, func(a, b *User) int { return cmpNameID(a.Name, a.ID, b.Name, b.ID) })
+	return out
+}
+
+func sortedKeys(st *store) []*keyRecord {
+	out := make([]*keyRecord, 0, len(st.keys))
+	for _, k := range st.keys {
+		out = append(out, k)
+	}
+	slices.SortFunc(out, func(a, b *keyRecord) int { return cmpNameID(a.Name, a.ID, b.Name, b.ID) })
+	return out
+}
+
+// cmpNameID is the "ORDER BY name, id" every index uses.
+func cmpNameID(an, aid, bn, bid string) int {
+	if c := strings.Compare(an, bn); c != 0 {
+		return c
+	}
+	return strings.Compare(aid, bid)
+}
+
+// Deep copies, so that values handed to tests never alias the store.
+
+func (d Domain) clone() Domain {
+	d.Internals = cloneMap(d.Internals)
+	d.Config = cloneMap(d.Config)
+	d.EmailDomains = slices.Clone(d.EmailDomains)
+	return d
+}
+
+func (u User) clone() User {
+	u.Groups = slices.Clone(u.Groups)
+	u.WorkPreferences = slices.Clone(u.WorkPreferences)
+	u.WorkOverrides = cloneMap(u.WorkOverrides)
+	if u.LastLogin != nil {
+		t := *u.LastLogin
+		u.LastLogin = &t
+	}
+	return u
+}
+
+func (k APIKey) clone() APIKey {
+	k.Scopes = slices.Clone(k.Scopes)
+	if k.ExpiresAt != nil {
+		t := *k.ExpiresAt
+		k.ExpiresAt = &t
+	}
+	return k
+}
+
+func cloneMap(m map[string]any) map[string]any {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
