@@ -1,6 +1,7 @@
 package placeos_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -471,5 +472,29 @@ func TestInspectAPIKeyUsesTheGivenKey(t *testing.T) {
 	}
 	if h := hits.all()[0].Header.Get("X-API-Key"); h != "k1.other-secret" {
 		t.Errorf("X-API-Key = %q, want the inspected key, not the provider's", h)
+	}
+}
+
+// TestGetUserIsCached: many keys for one user cost one user lookup per client.
+func TestGetUserIsCached(t *testing.T) {
+	hits := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits++
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"id":"user-abc","email":"a@example.com","authority_id":"authority-x"}`))
+	}))
+	defer srv.Close()
+	c, err := placeos.New(placeos.Config{URL: srv.URL, APIKey: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		u, err := c.GetUser(context.Background(), "user-abc")
+		if err != nil || u.AuthorityID != "authority-x" {
+			t.Fatalf("GetUser: %v %+v", err, u)
+		}
+	}
+	if hits != 1 {
+		t.Errorf("5 lookups of one user made %d requests, want 1", hits)
 	}
 }

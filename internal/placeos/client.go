@@ -77,6 +77,7 @@ type Client struct {
 
 	currentUserMu sync.Mutex
 	currentUser   *User
+	users         sync.Map // GetUser answers by the id or email asked for
 }
 
 // ErrInvalidCACert is returned by New when Config.CACertPEM holds no certificate.

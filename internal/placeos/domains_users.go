@@ -49,12 +49,18 @@ func (c *Client) CurrentUser(ctx context.Context) (*User, error) {
 }
 
 // GetUser reads a user by id (PlaceOS also accepts an email, login_name or staff_id, looked
-// up within the caller's domain).
+// up within the caller's domain). Answers are kept for the client's lifetime (one Terraform
+// command), so a hundred keys for one user cost one lookup, not a hundred.
 func (c *Client) GetUser(ctx context.Context, idOrEmail string) (*User, error) {
+	if cached, ok := c.users.Load(idOrEmail); ok {
+		u := cached.(User)
+		return &u, nil
+	}
 	var u User
 	if _, err := c.call(ctx, request{method: http.MethodGet, path: "/users/" + url.PathEscape(idOrEmail)}, &u); err != nil {
 		return nil, err
 	}
+	c.users.Store(idOrEmail, u)
 	return &u, nil
 }
 
