@@ -20,7 +20,7 @@ func TestAPIKeyHeader(t *testing.T) {
 		writeJSON(w, http.StatusOK, userJSON("user-1"))
 	})
 	c := newClient(t, srv.URL, func(cfg *placeos.Config) { cfg.UserAgent = "terraform-provider-placeos/test" })
-	if _, err := c.GetUser(t.Context(), "user-1"); err != nil {
+	if _, err := c.GetDomain(t.Context(), "authority-1"); err != nil {
 		t.Fatalf("GetUser: %v", err)
 	}
 	h := hits.all()[0].Header
@@ -37,7 +37,7 @@ func TestAccessTokenHeader(t *testing.T) {
 		writeJSON(w, http.StatusOK, userJSON("user-1"))
 	})
 	c := newClient(t, srv.URL, func(cfg *placeos.Config) { cfg.APIKey, cfg.AccessToken = "", testAccessToken })
-	if _, err := c.GetUser(t.Context(), "user-1"); err != nil {
+	if _, err := c.GetDomain(t.Context(), "authority-1"); err != nil {
 		t.Fatalf("GetUser: %v", err)
 	}
 	h := hits.all()[0].Header
@@ -224,7 +224,7 @@ func TestOAuthPasswordGrant(t *testing.T) {
 func TestOAuthPublicClientSendsNoSecret(t *testing.T) {
 	s := newOAuthServer(t)
 	c := s.client(t, func(cfg *placeos.Config) { cfg.ClientSecret = "" })
-	if _, err := c.GetUser(t.Context(), "user-1"); err != nil {
+	if _, err := c.GetDomain(t.Context(), "authority-1"); err != nil {
 		t.Fatalf("GetUser: %v", err)
 	}
 	if g := s.grants()[0]; g.Has("client_secret") || g.Get("client_id") != "app-123" {
@@ -240,7 +240,7 @@ func TestOAuthOneTokenForConcurrentRequests(t *testing.T) {
 	errs := make(chan error, 20)
 	for range 20 {
 		wg.Go(func() {
-			if _, err := c.GetUser(t.Context(), "user-1"); err != nil {
+			if _, err := c.GetDomain(t.Context(), "authority-1"); err != nil {
 				errs <- err
 			}
 		})
@@ -271,7 +271,7 @@ func TestOAuthRefreshBeforeExpiry(t *testing.T) {
 	c := s.client(t, func(cfg *placeos.Config) { cfg.Now = clock.Now })
 	get := func() {
 		t.Helper()
-		if _, err := c.GetUser(t.Context(), "user-1"); err != nil {
+		if _, err := c.GetDomain(t.Context(), "authority-1"); err != nil {
 			t.Fatalf("GetUser: %v", err)
 		}
 	}
@@ -320,12 +320,12 @@ func TestOAuthRefusedRefreshFallsBackToPassword(t *testing.T) {
 	}
 	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	c := s.client(t, func(cfg *placeos.Config) { cfg.Now = clock.Now })
-	if _, err := c.GetUser(t.Context(), "user-1"); err != nil {
+	if _, err := c.GetDomain(t.Context(), "authority-1"); err != nil {
 		t.Fatalf("GetUser: %v", err)
 	}
 	clock.Advance(115 * time.Second)
-	if _, err := c.GetUser(t.Context(), "user-1"); err != nil {
-		t.Fatalf("GetUser after refresh refused: %v", err)
+	if _, err := c.GetDomain(t.Context(), "authority-1"); err != nil {
+		t.Fatalf("GetDomain after refresh refused: %v", err)
 	}
 	var types []string
 	for _, g := range s.grants() {
@@ -343,7 +343,7 @@ func TestOAuthRefusedRefreshFallsBackToPassword(t *testing.T) {
 func TestOAuth401RefetchesTokenOnce(t *testing.T) {
 	s := newOAuthServer(t)
 	c := s.client(t)
-	if _, err := c.GetUser(t.Context(), "user-1"); err != nil {
+	if _, err := c.GetDomain(t.Context(), "authority-1"); err != nil {
 		t.Fatalf("GetUser: %v", err)
 	}
 	// The server revokes the token (e.g. a logout): the next call is refused once.
@@ -356,8 +356,8 @@ func TestOAuth401RefetchesTokenOnce(t *testing.T) {
 	}
 	s.mu.Unlock()
 
-	if _, err := c.GetUser(t.Context(), "user-1"); err != nil {
-		t.Fatalf("GetUser after 401: %v", err)
+	if _, err := c.GetDomain(t.Context(), "authority-1"); err != nil {
+		t.Fatalf("GetDomain after 401: %v", err)
 	}
 	if calls := s.apiCalls(); !slices.Equal(calls, []string{"Bearer access-1", "Bearer access-1", "Bearer access-2"}) {
 		t.Errorf("API Authorization headers = %q", calls)
