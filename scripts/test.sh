@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+#
+# The whole test suite, as `make test` and CI run it:
+#   1. go vet ./...
+#   2. go test ./... with Terraform driving the provider tests
+#   3. go test ./... again with OpenTofu
+#   4. go test -race on the API client and the in-memory PlaceOS API
+# Every pass runs even if an earlier one failed; the script fails if any did.
+#
+# The provider tests run the provider in-process (terraform-plugin-testing's
+# ProtoV6ProviderFactories) against the in-memory PlaceOS API: no provider is
+# downloaded and no real server is needed (that is `make testacc`).
+#
+# Environment:
+#   TERRAFORM     Terraform CLI for pass 2 (default: `terraform` on PATH, else
+#                 ./bin/terraform v1.6.6, built from source).
+#   GO_TEST_FLAGS extra flags for every `go test` (e.g. "-run TestAccAPIKey -v").
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/terraform-cli.sh
+source scripts/terraform-cli.sh
+
+ensure_terraform
+ensure_tofu
+
+read -r -a extra_flags <<<"${GO_TEST_FLAGS:-}"
+go_test=(go test -count=1 -timeout=30m "${extra_flags[@]}")
+
+# TF_ACC_PROVIDER_NAMESPACE stays unset (unless the caller sets it): the in-process
+# provider is then registered as hashicorp/placeos (and -/placeos), which is what a
+# test config without a required_providers block means, including the raw configs
+# of import steps, which terraform-plugin-testing passes on unchanged. Test configs
+# must therefore not declare `source = "placeos/placeos"`.
+
+failed=()
+
+echo "==> go vet ./..."
+if ! go vet ./...; then
+	failed+=("go vet")
+fi
+
+echo
+echo "==> go test ./... with $(cli_describe "${TERRAFORM_BIN}")"
+if ! TF_ACC_TERRAFORM_PATH="${TERRAFORM_BIN}" \
+	"${go_test[@]}" ./...; then
+	failed+=("go test with Terraform")
+fi
+
+echo
+echo "==> go test ./... with $(cli_describe "${TOFU_BIN}")"
+# OpenTofu puts provider addresses without a host (such as the implicit
+# hashicorp/placeos) on registry.opentofu.org, not registry.terraform.io, so the
+# in-process provider must be registered under that host, or `tofu init` tries to
+# download it from the registry.
+if ! TF_ACC_TERRAFORM_PATH="${TOFU_BIN}" \
+	TF_ACC_PROVIDER_HOST=registry.opentofu.org \
+	"${go_test[@]}" ./...; then
+	failed+=("go test with OpenTofu")
+fi
+
+race_pkgs=()
+for dir in internal/placeos internal/placeostest; do
+	if [[ -d "${dir}" ]]; then
+		race_pkgs+=("./${dir}/...")
+	fi
+done
+if ((${#race_pkgs[@]} > 0)); then
+	echo
+	echo "==> go test -race ${race_pkgs[*]}"
+	if ! "${go_test[@]}" -race "${race_pkgs[@]}"; then
+		failed+=("go test -race")
+	fi
+fi
+
+echo
+if ((${#failed[@]} > 0)); then
+	printf '==> FAILED: %s\n' "${failed[@]}"
+	exit 1
+fi
+echo "==> all passes succeeded (go vet, Terraform, OpenTofu, race)"
