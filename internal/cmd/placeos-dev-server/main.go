@@ -34,6 +34,10 @@ func main() {
 }
 
 func run(listen, envFile string) error {
+	// Signals first: a script may send SIGTERM as soon as the env file exists.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return err
@@ -67,8 +71,6 @@ func run(listen, envFile string) error {
 	fmt.Print(env)
 	logger.Printf("serving PlaceOS on %s (second domain at %s); stop with SIGINT or SIGTERM", srv.URL(), srv.OtherURL())
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	<-ctx.Done()
 
 	srv.Close() // waits for requests in flight, so the count below is final
