@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/placeos/terraform-provider-placeos/internal/placeostest"
 )
@@ -299,6 +300,48 @@ func TestAPIKeyImportWithSecret(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("x_api_key"), knownvalue.StringExact(full)),
 				},
+			},
+		},
+	})
+}
+
+// TestAPIKeyImportBlockWithSecret: an `import` block with the full key stores the secret too,
+// and one with a wrong secret fails.
+func TestAPIKeyImportBlockWithSecret(t *testing.T) {
+	s := newServer(t)
+	config := keyConfig(s, `name = "door-8"`)
+	var full string
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(time.Now),
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_5_0)},
+		Steps: []resource.TestStep{
+			{Config: config, Check: captureAttr(keyAddr, "x_api_key", &full)},
+			{
+				Config:          config,
+				ResourceName:    keyAddr,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithID,
+				ImportStateIdFunc: func(*terraform.State) (string, error) {
+					id, _, _ := strings.Cut(full, ".")
+					return id + ".wrong-secret", nil
+				},
+				ExpectError: regexp.MustCompile(`Invalid API Key Secret`),
+			},
+			{
+				Config:            config,
+				ResourceName:      keyAddr,
+				ImportState:       true,
+				ImportStateKind:   resource.ImportBlockWithID,
+				ImportStateIdFunc: func(*terraform.State) (string, error) { return full, nil },
+				ImportPlanChecks: resource.ImportPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionNoop),
+					plancheck.ExpectKnownValue(keyAddr, tfjsonpath.New("x_api_key"), knownvalue.StringFunc(func(v string) error {
+						if v != full {
+							return fmt.Errorf("x_api_key after an import block with the secret is not the key")
+						}
+						return nil
+					})),
+				}},
 			},
 		},
 	})
