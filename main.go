@@ -2,11 +2,8 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"log"
-
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
 	"github.com/placeos/terraform-provider-placeos/internal/provider"
 )
@@ -19,10 +16,9 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
 
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
-		Address: "registry.terraform.io/placeos/placeos",
-		Debug:   debug,
-	})
+	// provider.Serve is providerserver.Serve plus two fixes for large configurations
+	// (see internal/provider/serve.go and BENCHMARKS.md).
+	err := provider.Serve("registry.terraform.io/placeos/placeos", provider.New(version), debug)
 	if err != nil {
 		log.Fatal(err.Error())
 	}

@@ -107,18 +107,15 @@ func (c *Client) CreateAPIKey(ctx context.Context, in APIKeyCreate) (*APIKey, er
 			}
 			return nil, err
 		}
-		orphan, findErr := c.findOwnCreate(ctx, in, start)
-		if findErr != nil {
-			return nil, fmt.Errorf("%w; checking for a key left by an unanswered attempt also failed: %v", err, findErr)
+		removed, cleanupErr := c.removeOwnCreate(ctx, in, start)
+		if cleanupErr != nil {
+			return nil, fmt.Errorf("%w; %v", err, cleanupErr)
 		}
-		if orphan == nil {
+		if !removed {
 			if nameTaken {
 				return nil, fmt.Errorf("%w: %w", ErrNameTaken, err)
 			}
 			return nil, err
-		}
-		if delErr := c.DeleteAPIKey(ctx, orphan.ID); delErr != nil {
-			return nil, fmt.Errorf("%w; the key %s that an unanswered attempt made could not be deleted: %v", err, orphan.ID, delErr)
 		}
 		if !nameTaken {
 			// Cleaned up after a final failure: report the failure, leave nothing behind.
@@ -126,6 +123,31 @@ func (c *Client) CreateAPIKey(ctx context.Context, in APIKeyCreate) (*APIKey, er
 		}
 	}
 	return nil, lastErr
+}
+
+// orphanCleanupTimeout bounds the clean-up after a create whose context was cancelled.
+const orphanCleanupTimeout = 30 * time.Second
+
+// removeOwnCreate finds and deletes the key that an unanswered attempt of this create made, if
+// any. It runs even when ctx is cancelled (Terraform cancels on Ctrl-C): that key is unusable,
+// its secret lost, and a re-run would find its name taken.
+func (c *Client) removeOwnCreate(ctx context.Context, in APIKeyCreate, start time.Time) (bool, error) {
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), orphanCleanupTimeout)
+		defer cancel()
+	}
+	orphan, err := c.findOwnCreate(ctx, in, start)
+	if err != nil {
+		return false, fmt.Errorf("checking for a key left by an unanswered attempt also failed: %v", err)
+	}
+	if orphan == nil {
+		return false, nil
+	}
+	if err := c.DeleteAPIKey(ctx, orphan.ID); err != nil {
+		return false, fmt.Errorf("the key %s that an unanswered attempt made could not be deleted: %v", orphan.ID, err)
+	}
+	return true, nil
 }
 
 // clockSkew is how much earlier than our own clock a key's created_at may be and still be

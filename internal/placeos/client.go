@@ -78,6 +78,8 @@ type Client struct {
 	currentUserMu sync.Mutex
 	currentUser   *User
 	users         sync.Map // GetUser answers by the id or email asked for
+	userLookupsMu sync.Mutex
+	userLookups   map[string]chan struct{} // GetUser requests in flight; closed when answered
 }
 
 // ErrInvalidCACert is returned by New when Config.CACertPEM holds no certificate.
@@ -163,7 +165,10 @@ func New(cfg Config) (*Client, error) {
 }
 
 func newTransport(cfg Config) (*http.Transport, error) {
-	t := http.DefaultTransport.(*http.Transport).Clone()
+	t := &http.Transport{}
+	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+		t = dt.Clone()
+	}
 	// Terraform walks the graph with up to -parallelism concurrent calls; keep their
 	// connections alive instead of paying a TCP/TLS handshake per request.
 	t.MaxIdleConns = 100

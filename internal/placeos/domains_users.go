@@ -50,12 +50,42 @@ func (c *Client) CurrentUser(ctx context.Context) (*User, error) {
 
 // GetUser reads a user by id (PlaceOS also accepts an email, login_name or staff_id, looked
 // up within the caller's domain). Answers are kept for the client's lifetime (one Terraform
-// command), so a hundred keys for one user cost one lookup, not a hundred.
+// command), so a hundred keys for one user cost one lookup, not a hundred; callers asking for
+// the same user at the same time (Terraform's -parallelism) wait for one request.
 func (c *Client) GetUser(ctx context.Context, idOrEmail string) (*User, error) {
-	if cached, ok := c.users.Load(idOrEmail); ok {
-		u := cached.(User)
-		return &u, nil
+	for {
+		if cached, ok := c.users.Load(idOrEmail); ok {
+			if u, ok := cached.(User); ok {
+				return &u, nil
+			}
+		}
+		c.userLookupsMu.Lock()
+		if wait, busy := c.userLookups[idOrEmail]; busy {
+			c.userLookupsMu.Unlock()
+			select {
+			case <-wait: // answered (cached now) or failed (then this caller asks itself)
+				continue
+			case <-ctx.Done():
+				return nil, &RequestError{Method: http.MethodGet, Path: APIBasePath + "/users/" + url.PathEscape(idOrEmail), Err: ctx.Err()}
+			}
+		}
+		if c.userLookups == nil {
+			c.userLookups = map[string]chan struct{}{}
+		}
+		done := make(chan struct{})
+		c.userLookups[idOrEmail] = done
+		c.userLookupsMu.Unlock()
+
+		u, err := c.fetchUser(ctx, idOrEmail)
+		c.userLookupsMu.Lock()
+		delete(c.userLookups, idOrEmail)
+		c.userLookupsMu.Unlock()
+		close(done)
+		return u, err
 	}
+}
+
+func (c *Client) fetchUser(ctx context.Context, idOrEmail string) (*User, error) {
 	var u User
 	if _, err := c.call(ctx, request{method: http.MethodGet, path: "/users/" + url.PathEscape(idOrEmail)}, &u); err != nil {
 		return nil, err

@@ -126,12 +126,17 @@ func DecodeErrorBody(contentTypeHeader string, raw []byte) (string, []Failure) {
 		}
 		return fmt.Sprintf("the answer is not PlaceOS JSON (%s, %d bytes)", ct, len(raw)), nil
 	}
-	msg := body.Error
-	if body.ErrorDescription != "" {
-		msg = strings.TrimSpace(msg + ": " + body.ErrorDescription)
+	// "error: error_description (parameter restriction)", of the parts that are there.
+	var parts []string
+	for _, p := range []string{body.Error, body.ErrorDescription} {
+		if p = strings.TrimSpace(p); p != "" {
+			parts = append(parts, p)
+		}
 	}
-	if body.Parameter != "" {
-		msg = fmt.Sprintf("%s (parameter %s %s)", msg, body.Parameter, body.Restriction)
+	msg := strings.Join(parts, ": ")
+	if param := strings.TrimSpace(body.Parameter); param != "" {
+		detail := strings.TrimSpace("parameter " + param + " " + strings.TrimSpace(body.Restriction))
+		msg = strings.TrimSpace(msg + " (" + detail + ")")
 	}
 	failures := make([]Failure, 0, len(body.Failures))
 	for _, f := range body.Failures {

@@ -99,7 +99,7 @@ func assertNoSecret(t *testing.T, s string) {
 }
 
 // userJSON is a minimal user as /users/{id} answers it.
-func userJSON(id string) map[string]any {
+func userJSON(id string) map[string]any { //nolint:unparam // every test uses user-1 today; the id keeps the fixture readable
 	return map[string]any{"id": id, "email": id + "@example.com", "name": "User " + id, "authority_id": "authority-1"}
 }
 

@@ -77,6 +77,7 @@ func (e *apiKeyEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRe
 			"user_id": schema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: "Id of the user the key acts as. Default: the user the provider authenticates as.",
+				Validators:          []validator.String{notBlankUserID},
 			},
 			"scopes": schema.SetAttribute{
 				ElementType: types.StringType,

@@ -105,6 +105,7 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				Optional: true, Computed: true,
 				MarkdownDescription: "Id of the user the key acts as (`user-...`). Default: the user the provider " +
 					"authenticates as. Checked to exist before create. Changing it replaces the key.",
+				Validators:    []validator.String{notBlankUserID},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()},
 			},
 			"authority_id": schema.StringAttribute{
@@ -112,6 +113,7 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				MarkdownDescription: "Id of the domain the key belongs to (`authority-...`). PlaceOS takes it from the " +
 					"user; when set, the user must belong to this domain or the create fails before anything is made. " +
 					"Changing it replaces the key.",
+				Validators:    []validator.String{notBlankAuthorityID},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()},
 			},
 			"scopes": schema.SetAttribute{
@@ -189,8 +191,11 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 
 // ValidateConfig catches at plan time what PlaceOS would reject, or answer with a bare 500.
 func (r *apiKeyResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var m apiKeyModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	var m apiKeyModel // only the attributes checked here are read (see getStrings)
+	getStrings(ctx, req.Config, &resp.Diagnostics, map[string]*types.String{
+		"expires_at": &m.ExpiresAt, "ttl": &m.TTL, "rotate_before": &m.RotateBefore,
+	})
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("scopes"), &m.Scopes)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -233,18 +238,18 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	if req.Plan.Raw.IsNull() {
 		return // destroy
 	}
+	// Only the attributes used below are read (see getStrings).
 	var config apiKeyModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
+	getStrings(ctx, req.Config, &resp.Diagnostics, map[string]*types.String{
+		"expires_at": &config.ExpiresAt, "ttl": &config.TTL, "rotate_before": &config.RotateBefore,
+	})
 	var state *apiKeyModel
 	if !req.State.Raw.IsNull() {
 		state = &apiKeyModel{}
-		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
+		getStrings(ctx, req.State, &resp.Diagnostics, map[string]*types.String{"id": &state.ID, "expires_at": &state.ExpiresAt})
+	}
+	if resp.Diagnostics.HasError() {
+		return
 	}
 	now := r.now()
 
@@ -498,8 +503,8 @@ func (r *apiKeyResource) keepIgnoredExpiry(ctx context.Context, private privateG
 }
 
 func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state apiKeyModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	var state apiKeyModel // id and name only (see getStrings)
+	getStrings(ctx, req.State, &resp.Diagnostics, map[string]*types.String{"id": &state.ID, "name": &state.Name})
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -533,15 +538,16 @@ func (m *apiKeyModel) setFromAPI(ctx context.Context, k *placeos.APIKey, prior a
 // ImportState takes a key id, or the full key `<id>.<secret>`: the secret is then checked
 // against PlaceOS before it is stored.
 func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	id, secret, withSecret := strings.Cut(strings.TrimSpace(req.ID), ".")
-	if id == "" || (withSecret && secret == "") {
+	id, xAPIKey, err := parseImportID(req.ID)
+	if err != nil {
+		// The id is not quoted back: it may hold a secret.
 		resp.Diagnostics.AddError("Invalid Import ID",
 			"Import an API key by its id (`terraform import placeos_api_key.x <id>`), or by the full key "+
-				"`<id>.<secret>` to keep its secret in `x_api_key`.")
+				"`<id>.<secret>` to keep its secret in `x_api_key`. Neither part may be empty or hold white space.")
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
-	if !withSecret {
+	if xAPIKey == "" {
 		resp.Diagnostics.AddWarning("API Key Imported Without Its Secret",
 			fmt.Sprintf("The key %s was imported by id, so `x_api_key` is null: PlaceOS never shows a key's secret again. "+
 				"Import with the full key (`<id>.<secret>`) to keep it, or replace the key to get a new one.", id))
@@ -552,7 +558,7 @@ func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportSta
 		resp.Diagnostics.AddError("Error Importing API Key", fmt.Sprintf("Could not read the API key %s.\n\n%s", id, describe(err, needAPIKeys)))
 		return
 	}
-	claims, err := r.client.InspectAPIKey(ctx, req.ID)
+	claims, err := r.client.InspectAPIKey(ctx, xAPIKey)
 	if err != nil || claims.Subject != key.UserID {
 		detail := fmt.Sprintf("The secret given for the API key %s was not accepted by PlaceOS", id)
 		if placeos.IsUnauthorized(err) {
@@ -565,7 +571,47 @@ func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportSta
 		resp.Diagnostics.AddError("Invalid API Key Secret", detail+". Nothing was imported. Check the key, or import by id alone.")
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("x_api_key"), strings.TrimSpace(req.ID))...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("x_api_key"), xAPIKey)...)
+}
+
+var errInvalidImportID = errors.New("an import id is `<id>` or `<id>.<secret>`")
+
+// parseImportID reads an import id: a key id, or the full key `<id>.<secret>`, which is then
+// returned as xAPIKey ("" for an id alone). Surrounding white space is ignored. Both parts must
+// be printable ASCII without white space (ids are hex, secrets base64url), so nothing malformed
+// reaches a URL or a header. The error never quotes the input.
+func parseImportID(raw string) (id, xAPIKey string, err error) {
+	full := strings.TrimSpace(raw)
+	id, secret, withSecret := strings.Cut(full, ".")
+	if id == "" || (withSecret && secret == "") || !printableASCII(id) || !printableASCII(secret) {
+		return "", "", errInvalidImportID
+	}
+	if withSecret {
+		xAPIKey = full
+	}
+	return id, xAPIKey, nil
+}
+
+// printableASCII: only the characters '!' to '~'.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '!' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// getStrings reads string attributes one by one. ValidateConfig, ModifyPlan and Delete run for
+// every key of a configuration and need a few attributes each: reading the whole model costs
+// about three times as much (terraform-plugin-framework v1.19 compiles a regular expression
+// per struct field on every Get), which `make bench` showed at hundreds of keys.
+func getStrings(ctx context.Context, src interface {
+	GetAttribute(context.Context, path.Path, any) diag.Diagnostics
+}, diags *diag.Diagnostics, attrs map[string]*types.String) {
+	for name, target := range attrs {
+		diags.Append(src.GetAttribute(ctx, path.Root(name), target)...)
+	}
 }
 
 // known: set and known at plan time.

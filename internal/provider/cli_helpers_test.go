@@ -28,7 +28,7 @@ var (
 func providerBinaryDir(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		builtDir, buildErr = os.MkdirTemp("", "placeos-provider-bin")
+		builtDir, buildErr = os.MkdirTemp("", "placeos-provider-bin") //nolint:usetesting // shared by every test of the binary; t.TempDir would vanish with the first test
 		if buildErr != nil {
 			return
 		}

@@ -1,7 +1,12 @@
 package provider
 
 import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"fmt"
+	"net"
 	"strings"
 
 	"github.com/placeos/terraform-provider-placeos/internal/placeos"
@@ -23,9 +28,13 @@ const (
 func describe(err error, need string) string {
 	var apiErr *placeos.APIError
 	if !errors.As(err, &apiErr) {
-		return err.Error() + "\n\nCheck that `url` is reachable from this machine; the provider already retried."
+		return err.Error() + "\n\n" + connectionHint(err)
 	}
 	switch {
+	case apiErr.Path == placeos.OAuthTokenPath && (apiErr.StatusCode == 400 || apiErr.StatusCode == 401):
+		return fmt.Sprintf("PlaceOS refused the password login (%d). Check `username` and `password` (a local-password "+
+			"user of the domain in `url`), and `client_id` and `client_secret` (an OAuth application of that domain; leave "+
+			"`client_secret` unset for a public application).\n\n%s", apiErr.StatusCode, apiErr.Error())
 	case apiErr.StatusCode == 401 && strings.Contains(apiErr.Message, "authority not found"):
 		return "PlaceOS does not serve a domain at the host name in `url` (401 authority not found). `url` must be the " +
 			"domain's own host name, as set in Backoffice > Domains, not an IP address, a load balancer or an internal " +
@@ -35,6 +44,34 @@ func describe(err error, need string) string {
 			"login; an API key may have expired or been deleted.\n\n" + apiErr.Error()
 	case apiErr.StatusCode == 403:
 		return "PlaceOS refused the request (403 Forbidden). " + need + "\n\n" + apiErr.Error()
+	case apiErr.StatusCode >= 200 && apiErr.StatusCode <= 299:
+		// A success whose body could not be read: something else answers at `url`.
+		return apiErr.Error() + "\n\n`url` must point at the PlaceOS domain itself (its API is under /api/engine/v2), not " +
+			"at a web page, a login portal or a proxy that answers for it."
+	case apiErr.StatusCode == 429 || (apiErr.StatusCode >= 500 && apiErr.StatusCode != 501): // the retried ones
+		return apiErr.Error() + "\n\nPlaceOS, or a proxy in front of it, kept failing after every retry. Try again " +
+			"later, or raise `max_retries` (default 4)."
 	}
 	return apiErr.Error()
+}
+
+// connectionHint says what to do about a request that got no answer at all.
+func connectionHint(err error) string {
+	var certErr *tls.CertificateVerificationError
+	var unknownAuthority x509.UnknownAuthorityError
+	var hostnameErr x509.HostnameError
+	var invalidCert x509.CertificateInvalidError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &certErr), errors.As(err, &unknownAuthority), errors.As(err, &hostnameErr), errors.As(err, &invalidCert):
+		return "The server's TLS certificate is not trusted. Set `ca_cert` to the PEM of the certificate authority that " +
+			"signed it (e.g. ca_cert = file(\"ca.pem\")), or, for a test server only, `insecure = true`."
+	case errors.Is(err, context.Canceled):
+		return "The request was cancelled before PlaceOS answered (Terraform was interrupted)."
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return "PlaceOS sent no answer within `request_timeout` (default 30s). Check that `url` is reachable from this " +
+			"machine, or raise `request_timeout`."
+	}
+	return "Check that `url` is reachable from this machine; the provider retries connection errors `max_retries` " +
+		"times (default 4)."
 }

@@ -122,7 +122,7 @@ func checkNoKeysLeft(s *placeostest.Server, seeded map[string]bool) func(*terraf
 }
 
 // captureAttr stores a state attribute into *dst, for later steps' PreConfig.
-func captureAttr(address, attr string, dst *string) func(*terraform.State) error {
+func captureAttr(address, attr string, dst *string) func(*terraform.State) error { //nolint:unparam // the address keeps call sites readable
 	return func(st *terraform.State) error {
 		rs, ok := st.RootModule().Resources[address]
 		if !ok {

@@ -50,7 +50,7 @@ func TestUserLookups(t *testing.T) {
 						statecheck.ExpectKnownValue(userAddr, tfjsonpath.New("sys_admin"), knownvalue.Bool(tc.want.SysAdmin)),
 						statecheck.ExpectKnownValue(userAddr, tfjsonpath.New("created_at"), knownvalue.StringRegexp(rfc3339UTC)),
 					},
-					Check: checkNoUserSecrets(s, tc.want),
+					Check: checkNoUserSecrets(tc.want),
 				}},
 			})
 		})
@@ -108,7 +108,7 @@ func TestUserWithoutPermission(t *testing.T) {
 }
 
 // checkNoUserSecrets: none of the user's sensitive fields reached state.
-func checkNoUserSecrets(s *placeostest.Server, u placeostest.User) resource.TestCheckFunc {
+func checkNoUserSecrets(u placeostest.User) resource.TestCheckFunc {
 	return func(st *terraform.State) error {
 		secrets := []string{u.PasswordDigest, u.AccessToken, u.RefreshToken, u.CardNumber}
 		for addr, rs := range st.RootModule().Resources {

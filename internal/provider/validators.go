@@ -13,23 +13,34 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
-// notBlank rejects strings that are only white space (PlaceOS trims names to nothing).
-type notBlank struct{}
+// notBlank rejects strings that are only white space (PlaceOS trims names to nothing, and
+// reads an empty id as no id at all). fix says what to write instead; default: a name.
+type notBlank struct{ fix string }
 
 func (notBlank) Description(context.Context) string { return "must not be empty or only white space" }
 func (v notBlank) MarkdownDescription(ctx context.Context) string {
 	return v.Description(ctx)
 }
 
-func (notBlank) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+func (v notBlank) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
 	if strings.TrimSpace(req.ConfigValue.ValueString()) == "" {
+		fix := v.fix
+		if fix == "" {
+			fix = "give a name such as \"lobby-panel\""
+		}
 		resp.Diagnostics.AddAttributeError(req.Path, "Empty Value",
-			req.Path.String()+" must not be empty or only white space; give a name such as \"lobby-panel\".")
+			req.Path.String()+" must not be empty or only white space; "+fix+".")
 	}
 }
+
+// Fixes for empty ids: leaving the attribute out is what an empty id would have meant.
+var (
+	notBlankUserID      = notBlank{fix: "give a user id (`user-...`, e.g. from the `placeos_user` data source), or leave `user_id` out for the provider's own user"}
+	notBlankAuthorityID = notBlank{fix: "give a domain id (`authority-...`, e.g. from the `placeos_domain` data source), or leave `authority_id` out for the user's domain"}
+)
 
 // scopeValidator checks one scope string (see ParseScope).
 type scopeValidator struct{}

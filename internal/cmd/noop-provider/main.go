@@ -21,7 +21,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
@@ -31,10 +30,9 @@ import (
 func main() {
 	debug := flag.Bool("debug", false, "serve in debug mode (prints TF_REATTACH_PROVIDERS)")
 	flag.Parse()
-	err := providerserver.Serve(context.Background(), func() provider.Provider { return noopProvider{} }, providerserver.ServeOpts{
-		Address: "registry.terraform.io/placeos/placeos",
-		Debug:   *debug,
-	})
+	// Served exactly as the real provider is (provider.Serve), so that the floor differs from
+	// it only in what the resource does.
+	err := placeosprovider.Serve("registry.terraform.io/placeos/placeos", func() provider.Provider { return noopProvider{} }, *debug)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -52,7 +50,8 @@ func (noopProvider) Schema(ctx context.Context, _ provider.SchemaRequest, resp *
 }
 
 // Configure reads nothing: no credentials are checked and no client is built.
-func (noopProvider) Configure(context.Context, provider.ConfigureRequest, *provider.ConfigureResponse) {}
+func (noopProvider) Configure(context.Context, provider.ConfigureRequest, *provider.ConfigureResponse) {
+}
 
 func (noopProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{func() resource.Resource { return noopAPIKey{} }}

@@ -1,0 +1,31 @@
+# One API key per room panel at every site, with the site-panel-keys module
+# (examples/modules/site-panel-keys). The credentials must be admin-level:
+# an admin key may create keys for users of any domain.
+terraform {
+  required_version = ">= 1.6"
+  required_providers {
+    placeos = {
+      source = "placeos/placeos"
+    }
+  }
+}
+
+provider "placeos" {
+  url = "https://hq.placeos.example.com"
+}
+
+module "panel_keys" {
+  source = "../modules/site-panel-keys"
+
+  sites  = ["hq.placeos.example.com", "branch.placeos.example.com"]
+  panels = ["lobby", "boardroom"]
+}
+
+output "panel_key_ids" {
+  value = module.panel_keys.key_ids
+}
+
+output "panel_keys" {
+  value     = module.panel_keys.keys
+  sensitive = true
+}
