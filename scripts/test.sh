@@ -27,11 +27,10 @@ ensure_tofu
 read -r -a extra_flags <<<"${GO_TEST_FLAGS:-}"
 go_test=(go test -count=1 -timeout=30m "${extra_flags[@]}")
 
-# TF_ACC_PROVIDER_NAMESPACE stays unset (unless the caller sets it): the in-process
-# provider is then registered as hashicorp/placeos (and -/placeos), which is what a
-# test config without a required_providers block means, including the raw configs
-# of import steps, which terraform-plugin-testing passes on unchanged. Test configs
-# must therefore not declare `source = "placeos/placeos"`.
+# The provider tests serve the provider under its real address, placeos/placeos
+# (TestMain in internal/provider sets TF_ACC_PROVIDER_NAMESPACE, and for OpenTofu
+# TF_ACC_PROVIDER_HOST, unless the caller did), so every test configuration starts
+# with a required_providers block naming that source.
 
 failed=()
 
