@@ -308,7 +308,7 @@ func (r *apiKeyResource) checkAbsoluteExpiry(configured types.String, state *api
 
 func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan apiKeyModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(getModel(ctx, req.Plan, &plan)...) // see api_key_model.go
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -371,7 +371,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	state := plan
 	state.setFromAPI(ctx, key, plan, &resp.Diagnostics)
 	state.XAPIKey = types.StringValue(key.XAPIKey)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(setModel(ctx, &resp.State, &state)...)
 }
 
 func (r *apiKeyResource) nameTakenDetail(ctx context.Context, in placeos.APIKeyCreate, fixedName bool) string {
@@ -398,7 +398,7 @@ func (r *apiKeyResource) nameTakenDetail(ctx context.Context, in placeos.APIKeyC
 
 func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state apiKeyModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(getModel(ctx, req.State, &state)...) // see api_key_model.go
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -420,7 +420,7 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 	next.setFromAPI(ctx, key, state, &resp.Diagnostics)
 	next.XAPIKey = state.XAPIKey // PlaceOS never sends the secret again
 	r.keepIgnoredExpiry(ctx, req.Private, key, state, &next, &resp.Diagnostics)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
+	resp.Diagnostics.Append(setModel(ctx, &resp.State, &next)...)
 }
 
 func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
