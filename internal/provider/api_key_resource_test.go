@@ -469,3 +469,27 @@ func TestAPIKeyApplyErrors(t *testing.T) {
 		})
 	})
 }
+
+// TestAPIKeyImportedNameInOtherCase: after an import, a name configured in another case is one
+// in-place update, and then no diff.
+func TestAPIKeyImportedNameInOtherCase(t *testing.T) {
+	s := newServer(t)
+	existing, _ := s.CreateAPIKey(placeostest.APIKey{Name: "door-9", UserID: s.Seed().Admin.ID, Scopes: []string{"public"}, Permissions: "user"})
+	config := keyConfig(s, `name = "Door-9"`)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(time.Now),
+		Steps: []resource.TestStep{
+			{Config: config, ResourceName: keyAddr, ImportState: true, ImportStateId: existing.ID, ImportStatePersist: true},
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("id"), knownvalue.StringExact(existing.ID)),
+					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("name"), knownvalue.StringExact("Door-9")),
+				},
+			},
+		},
+	})
+}
