@@ -221,29 +221,28 @@ func (st *store) userByEmail(authorityID, email string) *User {
 }
 
 func sortedDomains(st *store) []*Domain {
-	out := make([]*Domain, 0, len(st.domains))
-	for _, d := range st.domains {
-		out = append(out, d)
-	}
-	slices.SortFunc(out, func(a, b *Domain) int { return cmpNameID(a.Name, a.ID, b.Name, b.ID) })
-	return out
+	return sortedByNameID(st.domains, func(d *Domain) (string, string) { return d.Name, d.ID })
 }
 
 func sortedUsers(st *store) []*User {
-	out := make([]*User, 0, len(st.users))
-	for _, u := range st.users {
-		out = append(out, u)
-	}
-	slices.SortFunc(out, func(a, b *User) int { return cmpNameID(a.Name, a.ID, b.Name, b.ID) })
-	return out
+	return sortedByNameID(st.users, func(u *User) (string, string) { return u.Name, u.ID })
 }
 
 func sortedKeys(st *store) []*keyRecord {
-	out := make([]*keyRecord, 0, len(st.keys))
-	for _, k := range st.keys {
-		out = append(out, k)
+	return sortedByNameID(st.keys, func(k *keyRecord) (string, string) { return k.Name, k.ID })
+}
+
+// sortedByNameID lists a table's rows in index order.
+func sortedByNameID[T any](rows map[string]*T, key func(*T) (name, id string)) []*T {
+	out := make([]*T, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, r)
 	}
-	slices.SortFunc(out, func(a, b *keyRecord) int { return cmpNameID(a.Name, a.ID, b.Name, b.ID) })
+	slices.SortFunc(out, func(a, b *T) int {
+		an, ai := key(a)
+		bn, bi := key(b)
+		return cmpNameID(an, ai, bn, bi)
+	})
 	return out
 }
 

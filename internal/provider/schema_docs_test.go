@@ -16,12 +16,26 @@ type describedAttribute interface {
 	GetMarkdownDescription() string
 }
 
+// attributesOf flattens a schema's attributes, nested list attributes included.
+func attributesOf[A describedAttribute](attrs map[string]A) map[string]describedAttribute {
+	out := map[string]describedAttribute{}
+	for name, a := range attrs {
+		out[name] = a
+		if nested, ok := any(a).(dsschema.ListNestedAttribute); ok {
+			for nestedName, na := range nested.NestedObject.Attributes {
+				out[name+"."+nestedName] = na
+			}
+		}
+	}
+	return out
+}
+
 // TestEverySchemaAttributeIsDocumented: the MarkdownDescription is the documentation
 // (tfplugindocs renders it), so none may be empty, nested attributes included.
 func TestEverySchemaAttributeIsDocumented(t *testing.T) {
 	ctx := context.Background()
 	p := &placeosProvider{}
-	check := func(owner string, description string, attrs map[string]describedAttribute) {
+	check := func(owner, description string, attrs map[string]describedAttribute) {
 		if description == "" {
 			t.Errorf("%s has no MarkdownDescription", owner)
 		}
@@ -34,55 +48,31 @@ func TestEverySchemaAttributeIsDocumented(t *testing.T) {
 
 	var ps provider.SchemaResponse
 	p.Schema(ctx, provider.SchemaRequest{}, &ps)
-	attrs := map[string]describedAttribute{}
-	for n, a := range ps.Schema.Attributes {
-		attrs[n] = a
-	}
-	check("provider", ps.Schema.MarkdownDescription, attrs)
+	check("provider", ps.Schema.MarkdownDescription, attributesOf(ps.Schema.Attributes))
 
 	count := 0
 	for _, f := range p.Resources(ctx) {
-		r := f()
 		var meta resource.MetadataResponse
-		r.Metadata(ctx, resource.MetadataRequest{ProviderTypeName: "placeos"}, &meta)
 		var s resource.SchemaResponse
-		r.Schema(ctx, resource.SchemaRequest{}, &s)
-		attrs := map[string]describedAttribute{}
-		for n, a := range s.Schema.Attributes {
-			attrs[n] = a
-		}
-		check("resource "+meta.TypeName, s.Schema.MarkdownDescription, attrs)
+		f().Metadata(ctx, resource.MetadataRequest{ProviderTypeName: "placeos"}, &meta)
+		f().Schema(ctx, resource.SchemaRequest{}, &s)
+		check("resource "+meta.TypeName, s.Schema.MarkdownDescription, attributesOf(s.Schema.Attributes))
 		count++
 	}
 	for _, f := range p.DataSources(ctx) {
-		d := f()
 		var meta datasource.MetadataResponse
-		d.Metadata(ctx, datasource.MetadataRequest{ProviderTypeName: "placeos"}, &meta)
 		var s datasource.SchemaResponse
-		d.Schema(ctx, datasource.SchemaRequest{}, &s)
-		attrs := map[string]describedAttribute{}
-		for n, a := range s.Schema.Attributes {
-			attrs[n] = a
-			if nested, ok := a.(dsschema.ListNestedAttribute); ok {
-				for nn, na := range nested.NestedObject.Attributes {
-					attrs[n+"."+nn] = na
-				}
-			}
-		}
-		check("data source "+meta.TypeName, s.Schema.MarkdownDescription, attrs)
+		f().Metadata(ctx, datasource.MetadataRequest{ProviderTypeName: "placeos"}, &meta)
+		f().Schema(ctx, datasource.SchemaRequest{}, &s)
+		check("data source "+meta.TypeName, s.Schema.MarkdownDescription, attributesOf(s.Schema.Attributes))
 		count++
 	}
 	for _, f := range p.EphemeralResources(ctx) {
-		e := f()
 		var meta ephemeral.MetadataResponse
-		e.Metadata(ctx, ephemeral.MetadataRequest{ProviderTypeName: "placeos"}, &meta)
 		var s ephemeral.SchemaResponse
-		e.Schema(ctx, ephemeral.SchemaRequest{}, &s)
-		attrs := map[string]describedAttribute{}
-		for n, a := range s.Schema.Attributes {
-			attrs[n] = a
-		}
-		check("ephemeral resource "+meta.TypeName, s.Schema.MarkdownDescription, attrs)
+		f().Metadata(ctx, ephemeral.MetadataRequest{ProviderTypeName: "placeos"}, &meta)
+		f().Schema(ctx, ephemeral.SchemaRequest{}, &s)
+		check("ephemeral resource "+meta.TypeName, s.Schema.MarkdownDescription, attributesOf(s.Schema.Attributes))
 		count++
 	}
 	if count != 5 {
