@@ -167,13 +167,7 @@ func (d *domainDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 	m.Description = types.StringValue(domain.Description)
 	m.LoginURL = types.StringValue(domain.LoginURL)
 	m.LogoutURL = types.StringValue(domain.LogoutURL)
-	emailDomains := domain.EmailDomains
-	if emailDomains == nil {
-		emailDomains = []string{}
-	}
-	list, diags := types.ListValueFrom(ctx, types.StringType, emailDomains)
-	resp.Diagnostics.Append(diags...)
-	m.EmailDomains = list
+	m.EmailDomains = stringList(ctx, domain.EmailDomains, &resp.Diagnostics)
 	m.Config = types.StringValue(compactJSON(domain.Config))
 	m.CreatedAt = timestamp(domain.CreatedAt.Time)
 	m.UpdatedAt = timestamp(domain.UpdatedAt.Time)

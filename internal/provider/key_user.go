@@ -44,10 +44,11 @@ func (b *base) checkAuthority(ctx context.Context, u *placeos.User, authorityID 
 	if !known(authorityID) || want == u.AuthorityID {
 		return u
 	}
+	wantLabel := b.domainLabel(ctx, want) // one lookup, named twice in the message
 	diags.AddAttributeError(path.Root("authority_id"), "User Belongs to Another Domain",
 		fmt.Sprintf("`authority_id` is %s, but the user %s belongs to %s, and PlaceOS puts a key in its user's domain. "+
 			"Choose a user of %s, or set `authority_id` to the user's domain (or leave it unset).",
-			b.domainLabel(ctx, want), u.ID, b.domainLabel(ctx, u.AuthorityID), b.domainLabel(ctx, want)))
+			wantLabel, u.ID, b.domainLabel(ctx, u.AuthorityID), wantLabel))
 	return nil
 }
 

@@ -169,13 +169,7 @@ func (d *userDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	m.Name = types.StringValue(u.Name)
 	m.FirstName = types.StringValue(u.FirstName)
 	m.LastName = types.StringValue(u.LastName)
-	groups := u.Groups
-	if groups == nil {
-		groups = []string{}
-	}
-	list, diags := types.ListValueFrom(ctx, types.StringType, groups)
-	resp.Diagnostics.Append(diags...)
-	m.Groups = list
+	m.Groups = stringList(ctx, u.Groups, &resp.Diagnostics)
 	m.SysAdmin = types.BoolValue(u.SysAdmin)
 	m.Support = types.BoolValue(u.Support)
 	m.Deleted = types.BoolValue(u.Deleted)
