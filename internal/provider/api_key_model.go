@@ -2,11 +2,34 @@ package provider
 
 import (
 	"context"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/placeos/terraform-provider-placeos/internal/placeos"
 )
+
+// apiKeyModel is the state of one placeos_api_key.
+type apiKeyModel struct {
+	ID          types.String `tfsdk:"id"`
+	Name        types.String `tfsdk:"name"`
+	NamePrefix  types.String `tfsdk:"name_prefix"`
+	Description types.String `tfsdk:"description"`
+	UserID      types.String `tfsdk:"user_id"`
+	AuthorityID types.String `tfsdk:"authority_id"`
+	Scopes      types.Set    `tfsdk:"scopes"`
+	Permissions types.String `tfsdk:"permissions"`
+	ExpiresAt   types.String `tfsdk:"expires_at"`
+	TTL         types.String `tfsdk:"ttl"`
+	// RotateBefore and RotationTriggers only steer plans; PlaceOS never sees them.
+	RotateBefore     types.String `tfsdk:"rotate_before"`
+	RotationTriggers types.Map    `tfsdk:"rotation_triggers"`
+	XAPIKey          types.String `tfsdk:"x_api_key"`
+	CreatedAt        types.String `tfsdk:"created_at"`
+	UpdatedAt        types.String `tfsdk:"updated_at"`
+}
 
 // Create and Read run once per key and move the whole model in and out of Terraform's
 // values. The framework's struct conversion (Get/Set with tfsdk tags) costs about three times
@@ -65,4 +88,25 @@ func setModel(ctx context.Context, dst interface {
 		return diags
 	}
 	return append(diags, dst.Set(ctx, o)...)
+}
+
+// setFromAPI maps a key from PlaceOS onto the model. prior (plan or state) supplies the
+// user's spelling where PlaceOS only normalised it: names, scopes and expiry times.
+func (m *apiKeyModel) setFromAPI(ctx context.Context, k *placeos.APIKey, prior apiKeyModel, diags *diag.Diagnostics) {
+	m.ID = types.StringValue(k.ID)
+	m.Name = reconcileName(prior.Name, k.Name)
+	m.Description = types.StringValue(k.Description)
+	m.UserID = types.StringValue(k.UserID)
+	m.AuthorityID = types.StringValue(k.AuthorityID)
+	m.Permissions = types.StringValue(strings.ToLower(k.Permissions))
+	if k.Permissions == "" {
+		m.Permissions = types.StringValue("user")
+	}
+	scopes := reconcileScopes(stringsOf(ctx, prior.Scopes, diags), k.Scopes)
+	set, d := types.SetValueFrom(ctx, types.StringType, scopes)
+	diags.Append(d...)
+	m.Scopes = set
+	m.ExpiresAt = reconcileTime(prior.ExpiresAt, k.ExpiresAt.Ptr())
+	m.CreatedAt = timestamp(k.CreatedAt.Time)
+	m.UpdatedAt = timestamp(k.UpdatedAt.Time)
 }

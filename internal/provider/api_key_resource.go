@@ -2,8 +2,6 @@ package provider
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -40,25 +38,6 @@ var permissionLevels = []string{"user", "support", "admin", "admin_support"}
 type apiKeyResource struct {
 	resourceBase
 	now func() time.Time
-}
-
-type apiKeyModel struct {
-	ID          types.String `tfsdk:"id"`
-	Name        types.String `tfsdk:"name"`
-	NamePrefix  types.String `tfsdk:"name_prefix"`
-	Description types.String `tfsdk:"description"`
-	UserID      types.String `tfsdk:"user_id"`
-	AuthorityID types.String `tfsdk:"authority_id"`
-	Scopes      types.Set    `tfsdk:"scopes"`
-	Permissions types.String `tfsdk:"permissions"`
-	ExpiresAt   types.String `tfsdk:"expires_at"`
-	TTL         types.String `tfsdk:"ttl"`
-	// RotateBefore and RotationTriggers only steer plans; PlaceOS never sees them.
-	RotateBefore     types.String `tfsdk:"rotate_before"`
-	RotationTriggers types.Map    `tfsdk:"rotation_triggers"`
-	XAPIKey          types.String `tfsdk:"x_api_key"`
-	CreatedAt        types.String `tfsdk:"created_at"`
-	UpdatedAt        types.String `tfsdk:"updated_at"`
 }
 
 func (r *apiKeyResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -514,27 +493,6 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	}
 }
 
-// setFromAPI maps a key from PlaceOS onto the model. prior (plan or state) supplies the
-// user's spelling where PlaceOS only normalised it: names, scopes and expiry times.
-func (m *apiKeyModel) setFromAPI(ctx context.Context, k *placeos.APIKey, prior apiKeyModel, diags *diag.Diagnostics) {
-	m.ID = types.StringValue(k.ID)
-	m.Name = reconcileName(prior.Name, k.Name)
-	m.Description = types.StringValue(k.Description)
-	m.UserID = types.StringValue(k.UserID)
-	m.AuthorityID = types.StringValue(k.AuthorityID)
-	m.Permissions = types.StringValue(strings.ToLower(k.Permissions))
-	if k.Permissions == "" {
-		m.Permissions = types.StringValue("user")
-	}
-	scopes := reconcileScopes(stringsOf(ctx, prior.Scopes, diags), k.Scopes)
-	set, d := types.SetValueFrom(ctx, types.StringType, scopes)
-	diags.Append(d...)
-	m.Scopes = set
-	m.ExpiresAt = reconcileTime(prior.ExpiresAt, k.ExpiresAt.Ptr())
-	m.CreatedAt = timestamp(k.CreatedAt.Time)
-	m.UpdatedAt = timestamp(k.UpdatedAt.Time)
-}
-
 // ImportState takes a key id, or the full key `<id>.<secret>`: the secret is then checked
 // against PlaceOS before it is stored.
 func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
@@ -600,41 +558,4 @@ func printableASCII(s string) bool {
 		}
 	}
 	return true
-}
-
-// getStrings reads string attributes one by one. ValidateConfig, ModifyPlan and Delete run for
-// every key of a configuration and need a few attributes each: reading the whole model costs
-// about three times as much (terraform-plugin-framework v1.19 compiles a regular expression
-// per struct field on every Get), which `make bench` showed at hundreds of keys.
-func getStrings(ctx context.Context, src interface {
-	GetAttribute(context.Context, path.Path, any) diag.Diagnostics
-}, diags *diag.Diagnostics, attrs map[string]*types.String) {
-	for name, target := range attrs {
-		diags.Append(src.GetAttribute(ctx, path.Root(name), target)...)
-	}
-}
-
-// known: set and known at plan time.
-func known(v types.String) bool { return !v.IsNull() && !v.IsUnknown() }
-
-// uniqueName appends a UTC timestamp and random hex to a prefix: sortable, and unique even for
-// keys created in the same second.
-func uniqueName(prefix string, now time.Time) string {
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	return prefix + now.UTC().Format("20060102150405") + hex.EncodeToString(b)
-}
-
-// stringsOf reads a set or list of strings; null and unknown give nil.
-func stringsOf(ctx context.Context, v interface {
-	IsNull() bool
-	IsUnknown() bool
-	ElementsAs(context.Context, any, bool) diag.Diagnostics
-}, diags *diag.Diagnostics) []string {
-	if v.IsNull() || v.IsUnknown() {
-		return nil
-	}
-	var out []string
-	diags.Append(v.ElementsAs(ctx, &out, false)...)
-	return out
 }

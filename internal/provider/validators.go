@@ -129,3 +129,6 @@ func (regexValidator) ValidateString(_ context.Context, req validator.StringRequ
 			fmt.Sprintf("%s is not a valid Go (RE2) regular expression: %v.", req.Path, err))
 	}
 }
+
+// emailPattern is a loose check (something@something.tld); PlaceOS decides the rest.
+var emailPattern = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)

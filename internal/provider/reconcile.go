@@ -1,13 +1,11 @@
 package provider
 
 import (
-	"context"
 	"fmt"
 	"regexp"
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/placeos/terraform-provider-placeos/internal/placeos"
@@ -113,18 +111,4 @@ func parseExpiry(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("%q has fractions of a second; PlaceOS stores whole seconds, so drop them", s)
 	}
 	return t, nil
-}
-
-// emailPattern is a loose check (something@something.tld); PlaceOS decides the rest.
-var emailPattern = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
-
-// stringList turns a list from PlaceOS into a Terraform list; absent is an empty list, not
-// null, so that expressions such as `email_domains[0]` and `length()` need no null check.
-func stringList(ctx context.Context, values []string, diags *diag.Diagnostics) types.List {
-	if values == nil {
-		values = []string{}
-	}
-	list, d := types.ListValueFrom(ctx, types.StringType, values)
-	diags.Append(d...)
-	return list
 }
