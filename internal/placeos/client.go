@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -85,17 +86,34 @@ type Client struct {
 // ErrInvalidCACert is returned by New when Config.CACertPEM holds no certificate.
 var ErrInvalidCACert = errors.New("ca_cert holds no PEM certificate; give the contents of a PEM bundle (-----BEGIN CERTIFICATE-----), not a file path")
 
-// ParseBaseURL turns what a user wrote into the scheme://host[:port] PlaceOS needs.
+// ErrURLUserInfo is returned by ParseBaseURL for a URL with user info (user:password@host).
+var ErrURLUserInfo = errors.New("holds user info (a name or password before @), which the provider never sends " +
+	"and does not repeat: remove it, and give the credentials as `api_key`, `access_token`, or `username` and `password`")
+
+// ParseBaseURL turns what a user wrote into the scheme://host[:port] PlaceOS needs. An error
+// quotes the URL only when it has no @: whatever stands before an @ may be a password.
 func ParseBaseURL(raw string) (*url.URL, error) {
-	u, err := url.Parse(strings.TrimSpace(raw))
+	raw = strings.TrimSpace(raw)
+	shown := strconv.Quote(raw)
+	if strings.Contains(raw, "@") {
+		shown = "the value"
+	}
+	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("%q is not a valid URL: %v", raw, err)
+		var detail string
+		if ue := (*url.Error)(nil); errors.As(err, &ue) && !strings.Contains(raw, "@") {
+			detail = ": " + ue.Err.Error()
+		}
+		return nil, fmt.Errorf("%s is not a valid URL%s; write it as https://placeos.example.com", shown, detail)
+	}
+	if u.User != nil {
+		return nil, ErrURLUserInfo
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("%q has no http:// or https:// scheme; write it as https://placeos.example.com", raw)
+		return nil, fmt.Errorf("%s has no http:// or https:// scheme; write it as https://placeos.example.com", shown)
 	}
 	if u.Hostname() == "" {
-		return nil, fmt.Errorf("%q has no host name; write it as https://placeos.example.com", raw)
+		return nil, fmt.Errorf("%s has no host name; write it as https://placeos.example.com", shown)
 	}
 	return &url.URL{Scheme: u.Scheme, Host: u.Host}, nil
 }
@@ -139,7 +157,9 @@ func New(cfg Config) (*Client, error) {
 	}
 
 	rc := retryablehttp.NewClient()
-	rc.HTTPClient = &http.Client{Transport: transport, Timeout: timeout}
+	// Redirects are never followed: Go would send X-API-Key and a replayed form body (password,
+	// client secret) to any Location, and Authorization to another port of the same host.
+	rc.HTTPClient = &http.Client{Transport: transport, Timeout: timeout, CheckRedirect: refuseRedirect}
 	rc.Logger = nil // attempts are logged through Config.Log, without URLs' queries or bodies
 	rc.RetryMax = max(cfg.MaxRetries, 0)
 	rc.RetryWaitMin, rc.RetryWaitMax = time.Second, 30*time.Second
@@ -236,7 +256,7 @@ func (c *Client) logResponse(_ retryablehttp.Logger, resp *http.Response) {
 	}
 	c.log(resp.Request.Context(), "PlaceOS response", map[string]any{
 		"method": resp.Request.Method, "path": resp.Request.URL.Path,
-		"status": resp.StatusCode, "request_id": resp.Header.Get("X-Request-ID"),
+		"status": resp.StatusCode, "request_id": requestID(resp.Header),
 	})
 }
 
@@ -319,6 +339,9 @@ func (c *Client) send(req *retryablehttp.Request, method, path string) (*respons
 		return nil, &RequestError{Method: method, Path: path, Err: err}
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		return nil, c.redirectError(method, path, resp)
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, newAPIError(method, path, resp)
 	}
@@ -338,7 +361,7 @@ func (c *Client) call(ctx context.Context, r request, out any) (*response, error
 	if err := json.NewDecoder(bytes.NewReader(resp.body)).Decode(out); err != nil {
 		// The error describes the answer without quoting it: bodies can hold secrets.
 		return nil, &APIError{
-			Method: r.method, Path: APIBasePath + r.path, StatusCode: resp.status, RequestID: resp.header.Get("X-Request-ID"),
+			Method: r.method, Path: APIBasePath + r.path, StatusCode: resp.status, RequestID: requestID(resp.header),
 			Message: fmt.Sprintf("the answer is not the JSON PlaceOS sends (%s, %d bytes): %s",
 				contentType(resp.header), len(resp.body), jsonErrorKind(err)),
 		}

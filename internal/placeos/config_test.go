@@ -17,7 +17,6 @@ func TestParseBaseURL(t *testing.T) {
 		{"https://placeos.example.com/backoffice/#/domains?x=1", "https://placeos.example.com"},
 		{"  https://placeos.example.com/api/engine/v2  ", "https://placeos.example.com"},
 		{"http://localhost:8080/", "http://localhost:8080"},
-		{"https://admin:pw-in-url@placeos.example.com", "https://placeos.example.com"},
 		{"https://[::1]:8443", "https://[::1]:8443"},
 	}
 	for _, tt := range tests {
@@ -42,12 +41,19 @@ func TestParseBaseURLErrors(t *testing.T) {
 		{"https://", "no host"},
 		{"", "https://"},
 		{"https://placeos.example.com:port", "not a valid URL"},
+		{"https://admin:SECRET-pw@placeos.example.com", "user info"},
+		{"https://SECRET-token@placeos.example.com", "user info"},
+		{"https://admin:SECRET-p w@placeos.example.com", "the value is not a valid URL"},
+		{"https://admin:SECRET/pw@placeos.example.com", "the value is not a valid URL"},
 	}
 	for _, tt := range tests {
 		u, err := placeos.ParseBaseURL(tt.in)
 		if err == nil {
 			t.Errorf("ParseBaseURL(%q) = %q, want an error", tt.in, u)
 			continue
+		}
+		if strings.Contains(err.Error(), "SECRET") {
+			t.Errorf("ParseBaseURL(%q) error %q repeats the user info", tt.in, err)
 		}
 		if !strings.Contains(err.Error(), tt.wantErr) {
 			t.Errorf("ParseBaseURL(%q) error %q, want it to mention %q", tt.in, err, tt.wantErr)

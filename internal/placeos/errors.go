@@ -8,6 +8,8 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // APIError is a non-2xx answer from PlaceOS.
@@ -103,7 +105,7 @@ type errorBody struct {
 // newAPIError reads (a bounded part of) an error response. The body is decoded, never quoted:
 // an HTML error page or a proxy's answer is described by its type and size only.
 func newAPIError(method, path string, resp *http.Response) *APIError {
-	e := &APIError{Method: method, Path: path, StatusCode: resp.StatusCode, RequestID: resp.Header.Get("X-Request-ID")}
+	e := &APIError{Method: method, Path: path, StatusCode: resp.StatusCode, RequestID: requestID(resp.Header)}
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	e.Message, e.Failures = DecodeErrorBody(resp.Header.Get("Content-Type"), raw)
 	return e
@@ -119,7 +121,7 @@ func DecodeErrorBody(contentTypeHeader string, raw []byte) (string, []Failure) {
 	if err := json.Unmarshal(raw, &body); err != nil {
 		ct := "no content type"
 		if contentTypeHeader != "" {
-			ct = contentTypeHeader
+			ct = truncateMessage(sanitizeMessage(contentTypeHeader))
 			if mt, _, err := mime.ParseMediaType(contentTypeHeader); err == nil {
 				ct = mt
 			}
@@ -129,17 +131,18 @@ func DecodeErrorBody(contentTypeHeader string, raw []byte) (string, []Failure) {
 	// "error: error_description (parameter restriction)", of the parts that are there.
 	var parts []string
 	for _, p := range []string{body.Error, body.ErrorDescription} {
-		if p = strings.TrimSpace(p); p != "" {
+		if p = strings.TrimSpace(sanitizeMessage(p)); p != "" {
 			parts = append(parts, p)
 		}
 	}
 	msg := strings.Join(parts, ": ")
-	if param := strings.TrimSpace(body.Parameter); param != "" {
-		detail := strings.TrimSpace("parameter " + param + " " + strings.TrimSpace(body.Restriction))
+	if param := strings.TrimSpace(sanitizeMessage(body.Parameter)); param != "" {
+		detail := strings.TrimSpace("parameter " + param + " " + strings.TrimSpace(sanitizeMessage(body.Restriction)))
 		msg = strings.TrimSpace(msg + " (" + detail + ")")
 	}
 	failures := make([]Failure, 0, len(body.Failures))
 	for _, f := range body.Failures {
+		f.Field, f.Reason = sanitizeMessage(f.Field), sanitizeMessage(f.Reason)
 		if f.Field != "" || f.Reason != "" {
 			failures = append(failures, f)
 		}
@@ -147,8 +150,41 @@ func DecodeErrorBody(contentTypeHeader string, raw []byte) (string, []Failure) {
 	if len(failures) == 0 {
 		failures = nil
 	}
-	return msg, failures
+	return truncateMessage(msg), failures
 }
+
+// maxMessage bounds the server's message in a diagnostic, in bytes.
+const maxMessage = 1000
+
+// sanitizeMessage makes a server's text safe for a terminal: invalid UTF-8 is replaced, line
+// breaks and tabs become spaces, and other control and format characters (escape sequences,
+// bidirectional overrides) are dropped.
+func sanitizeMessage(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			return ' '
+		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+}
+
+// truncateMessage cuts a long message at a rune boundary and says so.
+func truncateMessage(s string) string {
+	if len(s) <= maxMessage {
+		return s
+	}
+	cut := maxMessage
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + " (cut short)"
+}
+
+// requestID is the server's X-Request-ID, made safe to print.
+func requestID(h http.Header) string { return truncateMessage(sanitizeMessage(h.Get("X-Request-ID"))) }
 
 func contentType(h http.Header) string {
 	if mt, _, err := mime.ParseMediaType(h.Get("Content-Type")); err == nil {

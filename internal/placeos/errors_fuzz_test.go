@@ -128,20 +128,26 @@ func FuzzDecodeErrorBodyRoundTrip(f *testing.F) {
 		}
 		msg, failures := decodeBody(t, in)
 
+		if len(msg) > maxMessage {
+			if !strings.HasSuffix(msg, " (cut short)") || len(msg) > maxMessage+len(" (cut short)") {
+				t.Fatalf("a long message was not cut: %d bytes", len(msg))
+			}
+			return
+		}
 		parts := []string{seen.Error, seen.ErrorDescription}
 		if strings.TrimSpace(seen.Parameter) != "" {
 			// A restriction means something only with its parameter.
 			parts = append(parts, seen.Parameter, seen.Restriction)
 		}
 		for _, part := range parts {
-			if p := strings.TrimSpace(part); p != "" && !strings.Contains(msg, p) {
+			if p := strings.TrimSpace(sanitizeMessage(part)); p != "" && !strings.Contains(msg, p) {
 				t.Fatalf("the message %q lacks %q (from %s)", msg, p, raw)
 			}
 		}
 		if msg != strings.TrimSpace(msg) {
 			t.Fatalf("the message %q has surrounding white space (from %s)", msg, raw)
 		}
-		if strings.TrimSpace(seen.Error+seen.ErrorDescription+seen.Parameter) == "" && msg != "" {
+		if strings.TrimSpace(sanitizeMessage(seen.Error+seen.ErrorDescription+seen.Parameter)) == "" && msg != "" {
 			t.Fatalf("no message fields, but the message is %q", msg)
 		}
 		// White space around a field, or a blank field, leaves no trace.
@@ -157,7 +163,8 @@ func FuzzDecodeErrorBodyRoundTrip(f *testing.F) {
 				t.Fatalf("a blank error left a trace: %q, without it %q", msg, m)
 			}
 		}
-		if trimmed.Parameter != "" && trimmed.Restriction == "" && !strings.HasSuffix(msg, "(parameter "+trimmed.Parameter+")") {
+		if p := strings.TrimSpace(sanitizeMessage(trimmed.Parameter)); p != "" && strings.TrimSpace(sanitizeMessage(trimmed.Restriction)) == "" &&
+			!strings.HasSuffix(msg, "(parameter "+p+")") {
 			t.Fatalf("a parameter without a restriction reads %q", msg)
 		}
 
@@ -166,7 +173,10 @@ func FuzzDecodeErrorBodyRoundTrip(f *testing.F) {
 			var back []Failure
 			b, _ := json.Marshal([]Failure{{Field: field, Reason: reason}})
 			_ = json.Unmarshal(b, &back)
-			want = back
+			back[0].Field, back[0].Reason = sanitizeMessage(back[0].Field), sanitizeMessage(back[0].Reason)
+			if back[0] != (Failure{}) {
+				want = back
+			}
 		}
 		if !slices.Equal(failures, want) {
 			t.Fatalf("failures %+v, want %+v", failures, want)

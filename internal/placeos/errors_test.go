@@ -250,3 +250,30 @@ func TestDecodeErrorBodyOAuthShape(t *testing.T) {
 		t.Errorf("DecodeErrorBody = %q, %+v", msg, failures)
 	}
 }
+
+// Control and format characters in a server's message, failures and request id (terminal
+// escape sequences, bidirectional overrides, line breaks) never reach an error; a very long
+// message is cut short.
+func TestServerMessagesAreSanitized(t *testing.T) {
+	const evil = "bad\x1b[31mred\x1b]0;title\x07\u202egnp.exe\r\nnext\x00line"
+	_, err := getUserError(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("X-Request-ID", "rid\u202e-1")
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{
+			"error": evil + strings.Repeat("x", 5000), "failures": []map[string]string{{"field": "name\x1b[0m", "reason": "\u202eunique"}},
+		})
+	}, withMaxRetries(0))
+	msg := err.Error()
+	for _, r := range msg {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u202e' {
+			t.Fatalf("the error holds the control character %U: %q", r, msg)
+		}
+	}
+	for _, want := range []string{"bad[31mred]0;titlegnp.exe  nextline", "name[0m unique", "request id rid-1", "(cut short)"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q lacks %q", msg, want)
+		}
+	}
+	if len(msg) > 1500 {
+		t.Errorf("the error is %d bytes long; a server message is cut at 1000", len(msg))
+	}
+}

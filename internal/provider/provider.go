@@ -24,7 +24,10 @@ import (
 	"github.com/placeos/terraform-provider-placeos/internal/placeos"
 )
 
-var _ provider.ProviderWithEphemeralResources = (*placeosProvider)(nil)
+var (
+	_ provider.ProviderWithEphemeralResources = (*placeosProvider)(nil)
+	_ provider.ProviderWithValidateConfig     = (*placeosProvider)(nil)
+)
 
 // placeosProvider is the `placeos` provider. Tests set now and pageSize to share a clock with
 // the in-memory API and to force pagination.
@@ -121,6 +124,50 @@ func (p *placeosProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 	}
 }
 
+// ValidateConfig checks what the configuration itself says (terraform validate); Configure
+// checks the same for values that come from the environment.
+func (p *placeosProvider) ValidateConfig(ctx context.Context, req provider.ValidateConfigRequest, resp *provider.ValidateConfigResponse) {
+	var m providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if known(m.URL) {
+		checkURL(m.URL.ValueString(), &resp.Diagnostics)
+	}
+	checkTLS(m.Insecure.ValueBool(), known(m.CACert) && strings.TrimSpace(m.CACert.ValueString()) != "", &resp.Diagnostics)
+}
+
+// checkURL reports a url that cannot be used. It never repeats a url with user info, and
+// names the attribute in the text rather than by path: the CLI would print the source line.
+func checkURL(raw string, diags *diag.Diagnostics) {
+	base, err := placeos.ParseBaseURL(raw)
+	switch {
+	case errors.Is(err, placeos.ErrURLUserInfo) || (err != nil && strings.Contains(raw, "@")):
+		diags.AddError("Invalid PlaceOS URL", "`url` (or PLACEOS_URL) "+err.Error()+".")
+	case err != nil:
+		diags.AddAttributeError(path.Root("url"), "Invalid PlaceOS URL", "`url` "+err.Error()+".")
+	case base.Scheme == "http" && !placeos.IsLoopback(base):
+		diags.AddAttributeWarning(path.Root("url"), "Credentials Sent in Clear Text",
+			fmt.Sprintf("`url` uses http:// to %s, which is not a loopback address: the credentials and every API key "+
+				"created cross the network unencrypted. Use https://.", base.Hostname()))
+	}
+}
+
+// checkTLS: `insecure` is a warning, and an error together with `ca_cert`, which it would void.
+func checkTLS(insecure, caCert bool, diags *diag.Diagnostics) {
+	switch {
+	case insecure && caCert:
+		diags.AddAttributeError(path.Root("insecure"), "Conflicting TLS Settings",
+			"`insecure = true` (or PLACEOS_INSECURE) turns certificate verification off, so `ca_cert` (or PLACEOS_CA_CERT) "+
+				"would never be used. Remove `insecure` to verify the server against `ca_cert`, or remove `ca_cert`.")
+	case insecure:
+		diags.AddAttributeWarning(path.Root("insecure"), "TLS Certificate Verification Disabled",
+			"`insecure = true` (or PLACEOS_INSECURE) turns certificate verification off: anyone on the network path can "+
+				"read the credentials and every API key created. Give the server's CA bundle as `ca_cert` instead.")
+	}
+}
+
 // credential attributes, in the order they are reported.
 var credentialMethods = []struct{ attrs, envs string }{
 	{"`api_key`", "`PLACEOS_API_KEY`"},
@@ -196,16 +243,19 @@ func (p *placeosProvider) clientConfig(m providerModel, terraformVersion string,
 		},
 	}
 
-	if cfg.URL == "" {
+	// A url or TLS setting in the configuration was checked by ValidateConfig; one from the
+	// environment is checked here.
+	switch {
+	case cfg.URL == "":
 		diags.AddAttributeError(path.Root("url"), "Missing PlaceOS URL",
 			"Set `url` in the provider block or the PLACEOS_URL environment variable to the PlaceOS domain's base URL, "+
 				"e.g. https://placeos.example.com.")
-	} else if base, err := placeos.ParseBaseURL(cfg.URL); err != nil {
-		diags.AddAttributeError(path.Root("url"), "Invalid PlaceOS URL", "`url` "+err.Error()+".")
-	} else if base.Scheme == "http" && !placeos.IsLoopback(base) {
-		diags.AddAttributeWarning(path.Root("url"), "Credentials Sent in Clear Text",
-			fmt.Sprintf("`url` uses http:// to %s, which is not a loopback address: the credentials and every API key "+
-				"created cross the network unencrypted. Use https://.", base.Hostname()))
+	case m.URL.IsNull():
+		checkURL(cfg.URL, diags)
+	default:
+		if _, err := placeos.ParseBaseURL(cfg.URL); err != nil {
+			checkURL(cfg.URL, diags) // unknown when validated; its warnings were given then
+		}
 	}
 
 	insecure := m.Insecure.ValueBool()
@@ -220,6 +270,14 @@ func (p *placeosProvider) clientConfig(m providerModel, terraformVersion string,
 		}
 	}
 	cfg.Insecure = insecure
+	if m.Insecure.IsNull() || m.CACert.IsNull() {
+		// Not both from the configuration (ValidateConfig saw that case).
+		insecureFromEnv := m.Insecure.IsNull() && insecure
+		caFromEnv := m.CACert.IsNull() && strings.TrimSpace(cfg.CACertPEM) != ""
+		if insecureFromEnv || (insecure && caFromEnv) {
+			checkTLS(insecure, strings.TrimSpace(cfg.CACertPEM) != "", diags)
+		}
+	}
 
 	timeout := str(m.RequestTimeout, "PLACEOS_REQUEST_TIMEOUT")
 	if timeout != "" {

@@ -70,7 +70,8 @@ func TestProviderEnvironment(t *testing.T) {
 	})
 }
 
-// TestProviderInsecureHTTPWarning: plain http to a host that is not loopback is a warning.
+// TestProviderInsecureHTTPWarning: plain http to a host that is not loopback is a warning,
+// whether the url comes from the configuration (validated) or from PLACEOS_URL (configured).
 func TestProviderInsecureHTTPWarning(t *testing.T) {
 	p := &placeosProvider{version: "test", now: time.Now}
 	for url, wantWarning := range map[string]bool{
@@ -79,8 +80,9 @@ func TestProviderInsecureHTTPWarning(t *testing.T) {
 		"http://localhost":            false,
 		"https://placeos.example.com": false,
 	} {
+		t.Setenv("PLACEOS_URL", url)
 		var diags diag.Diagnostics
-		p.clientConfig(providerModel{URL: types.StringValue(url), APIKey: types.StringValue("k")}, "1.11.0", &diags)
+		p.clientConfig(providerModel{URL: types.StringNull(), APIKey: types.StringValue("k")}, "1.11.0", &diags)
 		got := false
 		for _, d := range diags.Warnings() {
 			if strings.Contains(d.Summary(), "Clear Text") {
@@ -177,4 +179,95 @@ resource "placeos_api_key" "test" {
 			},
 		},
 	})
+}
+
+// TestProviderRedirectIsAnError: a url that redirects (a canonical-host redirect, an access
+// proxy) is an error naming where it points; the target never sees a request.
+func TestProviderRedirectIsAnError(t *testing.T) {
+	s := newServer(t)
+	var mu sync.Mutex
+	reached := 0
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		reached++
+		mu.Unlock()
+		s.Handler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(target.Close)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(front.Close)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(time.Now),
+		Steps: []resource.TestStep{{
+			Config: requiredProviders + fmt.Sprintf("provider \"placeos\" {\n  url = %q\n  api_key = %q\n}\ndata \"placeos_domain\" \"test\" {}\n",
+				front.URL, s.Seed().AdminAPIKey),
+			ExpectError: regexp.MustCompile("(?s)`url`\\s+redirects\\s+to\\s+" + regexp.QuoteMeta(target.URL) + ":\\s+set\\s+`url`\\s+to\\s+that"),
+		}},
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if reached != 0 {
+		t.Errorf("the redirect target received %d requests", reached)
+	}
+}
+
+// TestProviderValidateURLAndTLS: `terraform validate` rejects a url with user info without
+// repeating it (not even in the CLI's source snippet), warns about `insecure`, and rejects
+// `insecure` together with `ca_cert`.
+func TestProviderValidateURLAndTLS(t *testing.T) {
+	const secret = "SECRET-pw-in-url"
+	cases := map[string]struct {
+		provider string
+		fails    bool
+		want     string
+	}{
+		"user info":        {`url = "https://admin:` + secret + `@placeos.example.com"`, true, "Error: Invalid PlaceOS URL.*`url` \\(or PLACEOS_URL\\) holds user info"},
+		"token user info":  {`url = "https://` + secret + `@placeos.example.com"`, true, "holds user info"},
+		"insecure":         {"url = \"https://placeos.example.com\"\ninsecure = true", false, "Warning: TLS Certificate Verification Disabled.*ca_cert"},
+		"insecure with ca": {"url = \"https://placeos.example.com\"\ninsecure = true\nca_cert = \"-----BEGIN CERTIFICATE-----\"", true, "Error: Conflicting TLS Settings.*Remove `insecure`"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			w := newCLIWorkspace(t)
+			w.write("main.tf", requiredProviders+"provider \"placeos\" {\n"+tc.provider+"\n}\ndata \"placeos_domain\" \"here\" {}\n")
+			out, err := w.run("validate")
+			if (err != nil) != tc.fails {
+				t.Fatalf("validate failed: %v, want failure %v\n%s", err, tc.fails, out)
+			}
+			if !regexp.MustCompile("(?s)" + tc.want).MatchString(strings.Join(strings.Fields(out), " ")) {
+				t.Errorf("validate output does not match %s:\n%s", tc.want, out)
+			}
+			if strings.Contains(out, secret) {
+				t.Errorf("the url's user info is repeated:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestProviderTLSSettingsFromEnvironment: the same TLS checks hold for PLACEOS_INSECURE and
+// PLACEOS_CA_CERT, which only Configure sees.
+func TestProviderTLSSettingsFromEnvironment(t *testing.T) {
+	p := &placeosProvider{version: "test", now: time.Now}
+	model := func(ca types.String) providerModel {
+		return providerModel{URL: types.StringValue("https://placeos.example.com"), APIKey: types.StringValue("k"), CACert: ca}
+	}
+	t.Setenv("PLACEOS_INSECURE", "true")
+	var diags diag.Diagnostics
+	p.clientConfig(model(types.StringNull()), "1.11.0", &diags)
+	if len(diags.Warnings()) != 1 || diags.Warnings()[0].Summary() != "TLS Certificate Verification Disabled" || diags.HasError() {
+		t.Errorf("PLACEOS_INSECURE=true: %v, want one warning", diags)
+	}
+	diags = nil
+	p.clientConfig(model(types.StringValue("-----BEGIN CERTIFICATE-----")), "1.11.0", &diags)
+	if !diags.HasError() || diags.Errors()[0].Summary() != "Conflicting TLS Settings" {
+		t.Errorf("PLACEOS_INSECURE=true with ca_cert: %v, want a conflict", diags)
+	}
+	t.Setenv("PLACEOS_URL", "https://admin:SECRET-env@placeos.example.com")
+	diags = nil
+	p.clientConfig(providerModel{URL: types.StringNull(), APIKey: types.StringValue("k")}, "1.11.0", &diags)
+	if !diags.HasError() || strings.Contains(fmt.Sprint(diags), "SECRET") || !strings.Contains(fmt.Sprint(diags), "user info") {
+		t.Errorf("PLACEOS_URL with user info: %v", diags)
+	}
 }
