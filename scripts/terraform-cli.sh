@@ -19,6 +19,10 @@
 #       build_terraform   ./bin/terraform v1.6.6, built or reused.
 #       ensure_tofu       TOFU_BIN = ./bin/tofu, of the version that
 #                         tools/opentofu/go.mod requires, built or reused.
+#       ensure_terraform_latest
+#                         TERRAFORM_LATEST_BIN = ./bin/terraform-1.15, Terraform
+#                         v1.15 (the newest release line: resource identity, list
+#                         resources and `terraform query`), built or reused.
 #       cli_version BIN   the version BIN reports, e.g. 1.11.4.
 #       cli_describe BIN  e.g. "Terraform v1.11.4 (/usr/local/bin/terraform)".
 #
@@ -30,6 +34,10 @@ PLACEOS_BIN_DIR="${PLACEOS_REPO_ROOT}/bin"
 
 # The Terraform built when none is on PATH: the oldest release the provider supports.
 TERRAFORM_FALLBACK_VERSION="1.6.6"
+
+# The newest Terraform the suite also runs with (resource identity needs >= 1.12, list
+# resources and `terraform query` >= 1.14): the newest v1.15 release on the Go module proxy.
+TERRAFORM_LATEST_VERSION="1.15.9"
 
 export CHECKPOINT_DISABLE=1
 
@@ -142,6 +150,59 @@ ensure_tofu() {
 	export TOFU_BIN
 }
 
+# The nested modules that Terraform's go.mod replaces with folders which its module zip does
+# not contain: nine state backends and internal/legacy, which only they import.
+_TERRAFORM_NESTED_BACKENDS=(azure consul cos gcs kubernetes oss pg s3 oci)
+
+# build_terraform_latest: ./bin/terraform-1.15, built or reused. `go install` cannot build
+# it (see above), so this builds a writable copy of its module source instead, with the
+# nested modules dropped from go.mod and the nine backends from internal/backend/init
+# (the local backend, the only one the tests use, stays).
+build_terraform_latest() {
+	local bin="${PLACEOS_BIN_DIR}/terraform-1.15" want="${TERRAFORM_LATEST_VERSION}"
+	if [[ -x "${bin}" && "$(cli_version "${bin}" || true)" == "${want}" ]]; then
+		return 0
+	fi
+	_tfcli_log "building Terraform v${want} into ${bin} (takes a few minutes)"
+	mkdir -p "${PLACEOS_BIN_DIR}"
+	local modsrc src="${PLACEOS_BIN_DIR}/.src/terraform-${want}"
+	modsrc="$(cd "${PLACEOS_REPO_ROOT}" && go mod download -json "github.com/hashicorp/terraform@v${want}" |
+		sed -n 's/^[[:space:]]*"Dir":[[:space:]]*"\([^"]*\)".*/\1/p')" || return 1
+	if [[ -z "${modsrc}" || ! -d "${modsrc}" ]]; then
+		echo "error: go mod download did not fetch github.com/hashicorp/terraform@v${want}" >&2
+		return 1
+	fi
+	rm -rf "${src}"
+	mkdir -p "$(dirname "${src}")"
+	cp -R "${modsrc}" "${src}" && chmod -R u+w "${src}" || return 1
+	local b edits=()
+	for b in "${_TERRAFORM_NESTED_BACKENDS[@]}"; do
+		edits+=("-droprequire=github.com/hashicorp/terraform/internal/backend/remote-state/${b}"
+			"-dropreplace=github.com/hashicorp/terraform/internal/backend/remote-state/${b}")
+	done
+	edits+=("-droprequire=github.com/hashicorp/terraform/internal/legacy"
+		"-dropreplace=github.com/hashicorp/terraform/internal/legacy")
+	(cd "${src}" && go mod edit "${edits[@]}") || return 1
+	# Each of those backends is one import line and one map entry, both naming its package.
+	local init="${src}/internal/backend/init/init.go"
+	sed -i -E '/internal\/backend\/remote-state\/(azure|consul|cos|gcs|kubernetes|oss|pg|s3|oci)"|backend(Azure|Consul|Cos|GCS|Kubernetes|OSS|Pg|S3|OCI)\.New\(/d' "${init}" || return 1
+	(cd "${src}" && GOFLAGS=-mod=mod go build -buildvcs=false \
+		-ldflags "-X github.com/hashicorp/terraform/version.dev=no" -o "${bin}" .) || return 1
+	local got
+	got="$(cli_version "${bin}" || true)"
+	if [[ "${got}" != "${want}" ]]; then
+		echo "error: ${bin} reports version '${got}', expected ${want}" >&2
+		return 1
+	fi
+	rm -rf "${src}"
+}
+
+ensure_terraform_latest() {
+	build_terraform_latest || return 1
+	TERRAFORM_LATEST_BIN="${PLACEOS_BIN_DIR}/terraform-1.15"
+	export TERRAFORM_LATEST_BIN
+}
+
 # Run as a program: print the path of the CLI asked for (and, on stderr, its version).
 if [[ "${BASH_SOURCE[0]}" == "${0}" ]]; then
 	set -euo pipefail
@@ -156,13 +217,18 @@ if [[ "${BASH_SOURCE[0]}" == "${0}" ]]; then
 		_tfcli_log "$(cli_describe "${PLACEOS_BIN_DIR}/terraform")"
 		echo "${PLACEOS_BIN_DIR}/terraform"
 		;;
+	terraform-1.15 | bin/terraform-1.15)
+		ensure_terraform_latest
+		_tfcli_log "$(cli_describe "${TERRAFORM_LATEST_BIN}")"
+		echo "${TERRAFORM_LATEST_BIN}"
+		;;
 	tofu | bin/tofu)
 		ensure_tofu
 		_tfcli_log "$(cli_describe "${TOFU_BIN}")"
 		echo "${TOFU_BIN}"
 		;;
 	*)
-		echo "usage: $0 terraform|bin/terraform|tofu" >&2
+		echo "usage: $0 terraform|bin/terraform|terraform-1.15|tofu" >&2
 		exit 2
 		;;
 	esac

@@ -351,6 +351,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	state.setFromAPI(ctx, key, plan, &resp.Diagnostics)
 	state.XAPIKey = types.StringValue(key.XAPIKey)
 	resp.Diagnostics.Append(setModel(ctx, &resp.State, &state)...)
+	setKeyIdentity(ctx, resp.Identity, key.ID, &resp.Diagnostics)
 }
 
 func (r *apiKeyResource) nameTakenDetail(ctx context.Context, in placeos.APIKeyCreate, fixedName bool) string {
@@ -381,6 +382,8 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// Also for a key that turns out to be gone: state from before identities has none.
+	setKeyIdentity(ctx, resp.Identity, state.ID.ValueString(), &resp.Diagnostics)
 	key, err := r.client.GetAPIKey(ctx, state.ID.ValueString())
 	if placeos.IsNotFound(err) {
 		resp.Diagnostics.AddWarning("API Key Not Found",
@@ -441,6 +444,7 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 		return
 	}
 
+	setKeyIdentity(ctx, resp.Identity, state.ID.ValueString(), &resp.Diagnostics)
 	next := plan
 	next.XAPIKey = state.XAPIKey
 	next.CreatedAt = state.CreatedAt
@@ -496,7 +500,18 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 // ImportState takes a key id, or the full key `<id>.<secret>`: the secret is then checked
 // against PlaceOS before it is stored.
 func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	id, xAPIKey, err := parseImportID(req.ID)
+	raw, ok := importedKeyID(ctx, req, &resp.Diagnostics) // see api_key_identity.go
+	if !ok {
+		return
+	}
+	id, xAPIKey, err := parseImportID(raw)
+	if err == nil && xAPIKey != "" && req.ID == "" {
+		// An identity is stored in state in the clear: it must not hold a secret.
+		resp.Diagnostics.AddAttributeError(path.Root("id"), "Invalid Import Identity",
+			"An import block's `identity = { id = ... }` takes the key id alone. To keep the key's secret in `x_api_key`, "+
+				"import with `id = \"<id>.<secret>\"` instead of `identity`.")
+		return
+	}
 	if err != nil {
 		// The id is not quoted back: it may hold a secret.
 		resp.Diagnostics.AddError("Invalid Import ID",
@@ -505,6 +520,7 @@ func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportSta
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	setKeyIdentity(ctx, resp.Identity, id, &resp.Diagnostics)
 	if xAPIKey == "" {
 		resp.Diagnostics.AddWarning("API Key Imported Without Its Secret",
 			fmt.Sprintf("The key %s was imported by id, so `x_api_key` is null: PlaceOS never shows a key's secret again. "+

@@ -3,15 +3,12 @@ package provider
 import (
 	"context"
 	"fmt"
-	"regexp"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-
-	"github.com/placeos/terraform-provider-placeos/internal/placeos"
 )
 
 var _ datasource.DataSourceWithConfigure = (*apiKeysDataSource)(nil)
@@ -19,10 +16,8 @@ var _ datasource.DataSourceWithConfigure = (*apiKeysDataSource)(nil)
 type apiKeysDataSource struct{ dataSourceBase }
 
 type apiKeysModel struct {
-	AuthorityID types.String `tfsdk:"authority_id"`
-	UserID      types.String `tfsdk:"user_id"`
-	NameRegex   types.String `tfsdk:"name_regex"`
-	APIKeys     types.List   `tfsdk:"api_keys"`
+	apiKeyFilter
+	APIKeys types.List `tfsdk:"api_keys"`
 }
 
 // apiKeyListItemAttrs is the shape of one listed key: metadata only, never a secret.
@@ -54,17 +49,16 @@ func (d *apiKeysDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 		Attributes: map[string]schema.Attribute{
 			"authority_id": schema.StringAttribute{
 				Optional:            true,
-				MarkdownDescription: "Only keys of this domain (`authority-...`).",
+				MarkdownDescription: filterAuthorityIDDescription,
 			},
 			"user_id": schema.StringAttribute{
 				Optional:            true,
-				MarkdownDescription: "Only keys that act as this user (`user-...`).",
+				MarkdownDescription: filterUserIDDescription,
 			},
 			"name_regex": schema.StringAttribute{
-				Optional: true,
-				MarkdownDescription: "Only keys whose name matches this regular expression (Go RE2 syntax; PlaceOS stores " +
-					"names lower-cased, so add `(?i)` to match either case).",
-				Validators: []validator.String{regexValidator{}},
+				Optional:            true,
+				MarkdownDescription: filterNameRegexDescription,
+				Validators:          []validator.String{regexValidator{}},
 			},
 			"api_keys": schema.ListNestedAttribute{
 				Computed:            true,
@@ -95,20 +89,13 @@ func (d *apiKeysDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	var nameRE *regexp.Regexp
-	if known(m.NameRegex) {
-		nameRE = regexp.MustCompile(m.NameRegex.ValueString()) // validated
-	}
-	keys, err := d.client.ListAPIKeys(ctx, placeos.ListAPIKeysOptions{AuthorityID: m.AuthorityID.ValueString()})
+	keys, err := m.apiKeyFilter.list(ctx, d.client)
 	if err != nil {
 		resp.Diagnostics.AddError("Error Listing API Keys", fmt.Sprintf("Could not list API keys.\n\n%s", describe(err, needAPIKeys)))
 		return
 	}
 	items := make([]attr.Value, 0, len(keys))
 	for _, k := range keys {
-		if (known(m.UserID) && k.UserID != m.UserID.ValueString()) || (nameRE != nil && !nameRE.MatchString(k.Name)) {
-			continue
-		}
 		scopes := make([]attr.Value, len(k.Scopes))
 		for i, s := range k.Scopes {
 			scopes[i] = types.StringValue(canonicalScope(s))

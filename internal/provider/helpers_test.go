@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	fwprovider "github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
@@ -69,7 +69,8 @@ func (c *testClock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// factories serves the provider in-process; Terraform talks to it over the plugin protocol.
+// factories serves the provider in-process, through the same server as main.go
+// (NewProtocol6Server); Terraform talks to it over the plugin protocol.
 func factories(now func() time.Time) map[string]func() (tfprotov6.ProviderServer, error) {
 	return pagedFactories(now, 0)
 }
@@ -78,7 +79,9 @@ func factories(now func() time.Time) map[string]func() (tfprotov6.ProviderServer
 func pagedFactories(now func() time.Time, pageSize int) map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
 		"placeos": func() (tfprotov6.ProviderServer, error) {
-			return providerserver.NewProtocol6WithError(&placeosProvider{version: "test", now: now, pageSize: pageSize})()
+			return NewProtocol6Server(func() fwprovider.Provider {
+				return &placeosProvider{version: "test", now: now, pageSize: pageSize}
+			})(), nil
 		},
 	}
 }

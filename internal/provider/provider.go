@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -27,6 +28,7 @@ import (
 var (
 	_ provider.ProviderWithEphemeralResources = (*placeosProvider)(nil)
 	_ provider.ProviderWithValidateConfig     = (*placeosProvider)(nil)
+	_ provider.ProviderWithListResources      = (*placeosProvider)(nil)
 )
 
 // placeosProvider is the `placeos` provider. Tests set now and pageSize to share a clock with
@@ -201,6 +203,7 @@ func (p *placeosProvider) Configure(ctx context.Context, req provider.ConfigureR
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.EphemeralResourceData = data
+	resp.ListResourceData = data
 }
 
 // clientConfig merges the provider block with the PLACEOS_* environment (the block wins) and
@@ -370,5 +373,11 @@ func (p *placeosProvider) DataSources(_ context.Context) []func() datasource.Dat
 func (p *placeosProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
 	return []func() ephemeral.EphemeralResource{
 		func() ephemeral.EphemeralResource { return &apiKeyEphemeralResource{now: p.now} },
+	}
+}
+
+func (p *placeosProvider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		func() list.ListResource { return &apiKeyListResource{} },
 	}
 }

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"iter"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -59,13 +60,27 @@ func quietUnreadLogs(address string, lookup func(string) (string, bool), set fun
 }
 
 // NewProtocol6Server is providerserver.NewProtocol6 with every call's context released when
-// the call returns (see Serve). Only the RPCs of tfprotov6.ProviderServer are served: list
-// resources, actions and state stores (optional interfaces) answer "unimplemented", which is
-// right for a provider that has none; TestServedProviderHasNoOptionalRPCs guards that.
+// the call returns (see Serve). Every RPC that the framework's server answers is passed on,
+// the optional ones (list resources, actions, state stores) included.
 func NewProtocol6Server(providerFunc func() provider.Provider) func() tfprotov6.ProviderServer {
 	return func() tfprotov6.ProviderServer {
-		return &releasingServer{next: providerserver.NewProtocol6(providerFunc())()}
+		inner := providerserver.NewProtocol6(providerFunc())()
+		if full, ok := inner.(fullProviderServer); ok {
+			return &releasingServer{next: full}
+		}
+		// A framework whose server lacks one of the optional interfaces: serve it as it is
+		// rather than answer "unimplemented" for RPCs it has.
+		return inner
 	}
+}
+
+// fullProviderServer is every interface of tfprotov6 that a provider server can implement:
+// what the framework's server implements, and therefore what releasingServer forwards.
+type fullProviderServer interface {
+	tfprotov6.ProviderServer
+	tfprotov6.ProviderServerWithListResource //nolint:staticcheck // the RPCs move into ProviderServer in a later terraform-plugin-go
+	tfprotov6.ProviderServerWithActions      //nolint:staticcheck // as above
+	tfprotov6.ProviderServerWithStateStores  //nolint:staticcheck // as above
 }
 
 // requestContext is what the framework sees of a call's context. It answers like the real one
@@ -103,18 +118,47 @@ func (c *requestContext) Err() error                  { return c.current().Err()
 func (c *requestContext) Value(key any) any           { return c.current().Value(key) }
 
 // releasingServer passes every RPC on to the framework's server with a requestContext.
-// It implements tfprotov6.ProviderServer method by method, without embedding, so that a new
-// RPC in a terraform-plugin-go upgrade fails to compile here instead of bypassing it.
+// It implements fullProviderServer method by method, without embedding, so that a new RPC in
+// one of those interfaces fails to compile here instead of bypassing the wrapper; a new
+// interface fails TestReleasingServerForwardsEveryRPC.
 type releasingServer struct {
-	next tfprotov6.ProviderServer
+	next fullProviderServer
 }
 
-var _ tfprotov6.ProviderServer = (*releasingServer)(nil)
+var _ fullProviderServer = (*releasingServer)(nil)
 
 func call[Req, Resp any](ctx context.Context, req Req, fn func(context.Context, Req) (Resp, error)) (Resp, error) {
 	rc, release := detach(ctx)
 	defer release()
 	return fn(rc, req)
+}
+
+// callStream is call for an RPC that answers with a stream: the framework produces the
+// stream's items lazily, with the call's context, while terraform-plugin-go sends them after
+// the call has returned. The context is therefore released when the stream ends (or when
+// the call fails without one).
+func callStream[Req, Resp any](ctx context.Context, req Req, fn func(context.Context, Req) (*Resp, error),
+	wrap func(*Resp, func()) bool,
+) (*Resp, error) {
+	rc, release := detach(ctx)
+	resp, err := fn(rc, req)
+	if err != nil || resp == nil || !wrap(resp, release) {
+		release()
+	}
+	return resp, err
+}
+
+// releaseAfter yields what seq yields, then calls release. It reports false for a nil seq.
+func releaseAfter[T any](seq *iter.Seq[T], release func()) bool {
+	inner := *seq
+	if inner == nil {
+		return false
+	}
+	*seq = func(yield func(T) bool) {
+		defer release()
+		inner(yield)
+	}
+	return true
 }
 
 func (s *releasingServer) GetMetadata(ctx context.Context, req *tfprotov6.GetMetadataRequest) (*tfprotov6.GetMetadataResponse, error) {
@@ -207,4 +251,63 @@ func (s *releasingServer) RenewEphemeralResource(ctx context.Context, req *tfpro
 
 func (s *releasingServer) CloseEphemeralResource(ctx context.Context, req *tfprotov6.CloseEphemeralResourceRequest) (*tfprotov6.CloseEphemeralResourceResponse, error) {
 	return call(ctx, req, s.next.CloseEphemeralResource)
+}
+
+func (s *releasingServer) ValidateListResourceConfig(ctx context.Context, req *tfprotov6.ValidateListResourceConfigRequest) (*tfprotov6.ValidateListResourceConfigResponse, error) {
+	return call(ctx, req, s.next.ValidateListResourceConfig)
+}
+
+func (s *releasingServer) ListResource(ctx context.Context, req *tfprotov6.ListResourceRequest) (*tfprotov6.ListResourceServerStream, error) {
+	return callStream(ctx, req, s.next.ListResource, func(r *tfprotov6.ListResourceServerStream, release func()) bool {
+		return releaseAfter(&r.Results, release)
+	})
+}
+
+func (s *releasingServer) ValidateActionConfig(ctx context.Context, req *tfprotov6.ValidateActionConfigRequest) (*tfprotov6.ValidateActionConfigResponse, error) {
+	return call(ctx, req, s.next.ValidateActionConfig)
+}
+
+func (s *releasingServer) PlanAction(ctx context.Context, req *tfprotov6.PlanActionRequest) (*tfprotov6.PlanActionResponse, error) {
+	return call(ctx, req, s.next.PlanAction)
+}
+
+func (s *releasingServer) InvokeAction(ctx context.Context, req *tfprotov6.InvokeActionRequest) (*tfprotov6.InvokeActionServerStream, error) {
+	return callStream(ctx, req, s.next.InvokeAction, func(r *tfprotov6.InvokeActionServerStream, release func()) bool {
+		return releaseAfter(&r.Events, release)
+	})
+}
+
+func (s *releasingServer) ValidateStateStoreConfig(ctx context.Context, req *tfprotov6.ValidateStateStoreConfigRequest) (*tfprotov6.ValidateStateStoreConfigResponse, error) {
+	return call(ctx, req, s.next.ValidateStateStoreConfig)
+}
+
+func (s *releasingServer) ConfigureStateStore(ctx context.Context, req *tfprotov6.ConfigureStateStoreRequest) (*tfprotov6.ConfigureStateStoreResponse, error) {
+	return call(ctx, req, s.next.ConfigureStateStore)
+}
+
+func (s *releasingServer) ReadStateBytes(ctx context.Context, req *tfprotov6.ReadStateBytesRequest) (*tfprotov6.ReadStateBytesStream, error) {
+	return callStream(ctx, req, s.next.ReadStateBytes, func(r *tfprotov6.ReadStateBytesStream, release func()) bool {
+		return releaseAfter(&r.Chunks, release)
+	})
+}
+
+// WriteStateBytes reads its request stream within the call.
+func (s *releasingServer) WriteStateBytes(ctx context.Context, req *tfprotov6.WriteStateBytesStream) (*tfprotov6.WriteStateBytesResponse, error) {
+	return call(ctx, req, s.next.WriteStateBytes)
+}
+
+func (s *releasingServer) GetStates(ctx context.Context, req *tfprotov6.GetStatesRequest) (*tfprotov6.GetStatesResponse, error) {
+	return call(ctx, req, s.next.GetStates)
+}
+
+func (s *releasingServer) DeleteState(ctx context.Context, req *tfprotov6.DeleteStateRequest) (*tfprotov6.DeleteStateResponse, error) {
+	return call(ctx, req, s.next.DeleteState)
+}
+
+func (s *releasingServer) LockState(ctx context.Context, req *tfprotov6.LockStateRequest) (*tfprotov6.LockStateResponse, error) {
+	return call(ctx, req, s.next.LockState)
+}
+
+func (s *releasingServer) UnlockState(ctx context.Context, req *tfprotov6.UnlockStateRequest) (*tfprotov6.UnlockStateResponse, error) {
+	return call(ctx, req, s.next.UnlockState)
 }
