@@ -17,8 +17,17 @@ provider "placeos" {
 module "panel_keys" {
   source = "../modules/site-panel-keys"
 
-  sites  = ["hq.placeos.example.com", "branch.placeos.example.com"]
-  panels = ["lobby", "boardroom"]
+  sites = {
+    # Derived panel user: panel@<the domain's first email domain>.
+    "hq.placeos.example.com" = {
+      panels = ["lobby", "boardroom", "kiosk"]
+    }
+    # A site with only a reception, whose panels act as a user named explicitly.
+    "branch.placeos.example.com" = {
+      panels           = ["reception"]
+      panel_user_email = "frontdesk@branch.example.com"
+    }
+  }
 }
 
 output "panel_key_ids" {

@@ -1,22 +1,27 @@
 # One domain lookup per site, by host name.
 data "placeos_domain" "site" {
-  for_each = toset(var.sites)
-  domain   = each.value
+  for_each = var.sites
+  domain   = each.key
 }
 
-# The panel user of each site, found by email within that site's domain.
+# The panel user of each site, found by email within that site's domain: the email given for
+# the site, else <panel_user>@<the site's first email domain>.
 data "placeos_user" "panel" {
-  for_each     = data.placeos_domain.site
-  email        = "${var.panel_user}@${each.value.email_domains[0]}"
-  authority_id = each.value.id
+  for_each = var.sites
+  email = (each.value.panel_user_email != null
+    ? each.value.panel_user_email
+    : "${var.panel_user}@${data.placeos_domain.site[each.key].email_domains[0]}"
+  )
+  authority_id = data.placeos_domain.site[each.key].id
 }
 
 locals {
-  # "site/panel" => {site, panel}: stable keys, so removing a panel destroys exactly its keys.
-  panel_keys = {
-    for pair in setproduct(var.sites, var.panels) :
-    "${pair[0]}/${pair[1]}" => { site = pair[0], panel = pair[1] }
-  }
+  # "site/panel" => {site, panel}: stable keys, so removing a panel destroys exactly its key.
+  panel_keys = merge([
+    for site, cfg in var.sites : {
+      for panel in cfg.panels : "${site}/${panel}" => { site = site, panel = panel }
+    }
+  ]...)
 }
 
 resource "placeos_api_key" "panel" {
