@@ -1,0 +1,209 @@
+package provider
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/querycheck"
+	"github.com/hashicorp/terraform-plugin-testing/querycheck/queryfilter"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/placeos/terraform-provider-placeos/internal/placeostest"
+)
+
+// handMadeKey makes a key on the server the way Backoffice does, outside Terraform.
+func handMadeKey(s *placeostest.Server, name, userID string) (placeostest.APIKey, string) {
+	return s.CreateAPIKey(placeostest.APIKey{Name: name, UserID: userID, Description: "made by hand"})
+}
+
+// The list resource's filters are the data source's: domain, user and name, combined; each
+// result is a key's identity with its name as the display name.
+func TestAPIKeyListResourceFilters(t *testing.T) {
+	requireQuery(t)
+	s := newServer(t)
+	seed := s.Seed()
+	lobby, _ := handMadeKey(s, "panel-lobby", seed.Panel.ID)
+	kiosk, _ := handMadeKey(s, "panel-kiosk", seed.Panel.ID)
+	byAdmin, _ := handMadeKey(s, "panel-admin-desk", seed.Admin.ID)
+	other, _ := handMadeKey(s, "panel-lobby", seed.OtherPanel.ID) // same name, other domain
+	idIs := func(id string) map[string]knownvalue.Check {
+		return map[string]knownvalue.Check{"id": knownvalue.StringExact(id)}
+	}
+	list := func(label, config string) string {
+		return fmt.Sprintf("list \"placeos_api_key\" %q {\n  provider = placeos\n  config {\n%s\n  }\n}\n", label, config)
+	}
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(time.Now),
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
+		Steps: []resource.TestStep{
+			{Config: providerConfig(s)},
+			{
+				Query: true,
+				Config: list("domain", fmt.Sprintf(`authority_id = %q
+    name_regex = "^panel-"`, seed.Domain.ID)) +
+					list("user", fmt.Sprintf(`user_id = %q`, seed.Panel.ID)) +
+					list("name", `name_regex = "(?i)^PANEL-LOBBY$"`),
+				QueryResultChecks: []querycheck.QueryResultCheck{
+					querycheck.ExpectLength("placeos_api_key.domain", 3),
+					querycheck.ExpectIdentity("placeos_api_key.domain", idIs(lobby.ID)),
+					querycheck.ExpectIdentity("placeos_api_key.domain", idIs(kiosk.ID)),
+					querycheck.ExpectIdentity("placeos_api_key.domain", idIs(byAdmin.ID)),
+					querycheck.ExpectResourceDisplayName("placeos_api_key.domain",
+						queryfilter.ByResourceIdentity(idIs(kiosk.ID)), knownvalue.StringExact("panel-kiosk")),
+					// The seeded user key of the panel user is listed too.
+					querycheck.ExpectLength("placeos_api_key.user", 3),
+					querycheck.ExpectIdentity("placeos_api_key.user", idIs(lobby.ID)),
+					querycheck.ExpectLength("placeos_api_key.name", 2),
+					querycheck.ExpectIdentity("placeos_api_key.name", idIs(other.ID)),
+				},
+			},
+		},
+	})
+}
+
+// With include_resource, each result carries the key as placeos_api_key holds it after an
+// import: every argument PlaceOS stores, and never the secret.
+func TestAPIKeyListResourceIncludeResource(t *testing.T) {
+	requireQuery(t)
+	s := newServer(t)
+	seed := s.Seed()
+	expires := time.Now().Add(30 * 24 * time.Hour).UTC().Truncate(time.Second)
+	k, _ := s.CreateAPIKey(placeostest.APIKey{
+		Name: "door-3", Description: "Side door", UserID: seed.Panel.ID,
+		Scopes: []string{"systems.Read", "modules"}, Permissions: "support", ExpiresAt: &expires,
+	})
+	byID := queryfilter.ByResourceIdentity(map[string]knownvalue.Check{"id": knownvalue.StringExact(k.ID)})
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(time.Now),
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
+		Steps: []resource.TestStep{
+			{Config: providerConfig(s)},
+			{
+				Query: true,
+				Config: `list "placeos_api_key" "doors" {
+  provider         = placeos
+  include_resource = true
+  config {
+    name_regex = "^door-"
+  }
+}
+`,
+				QueryResultChecks: []querycheck.QueryResultCheck{
+					querycheck.ExpectLength("placeos_api_key.doors", 1),
+					querycheck.ExpectResourceKnownValues("placeos_api_key.doors", byID, []querycheck.KnownValueCheck{
+						{Path: tfjsonpath.New("id"), KnownValue: knownvalue.StringExact(k.ID)},
+						{Path: tfjsonpath.New("name"), KnownValue: knownvalue.StringExact("door-3")},
+						{Path: tfjsonpath.New("description"), KnownValue: knownvalue.StringExact("Side door")},
+						{Path: tfjsonpath.New("user_id"), KnownValue: knownvalue.StringExact(seed.Panel.ID)},
+						{Path: tfjsonpath.New("authority_id"), KnownValue: knownvalue.StringExact(seed.Domain.ID)},
+						{Path: tfjsonpath.New("scopes"), KnownValue: knownvalue.SetExact([]knownvalue.Check{
+							knownvalue.StringExact("systems.read"), knownvalue.StringExact("modules"),
+						})},
+						{Path: tfjsonpath.New("permissions"), KnownValue: knownvalue.StringExact("support")},
+						{Path: tfjsonpath.New("expires_at"), KnownValue: knownvalue.StringExact(expires.Format(time.RFC3339))},
+						{Path: tfjsonpath.New("x_api_key"), KnownValue: knownvalue.Null()},
+						{Path: tfjsonpath.New("name_prefix"), KnownValue: knownvalue.Null()},
+						{Path: tfjsonpath.New("ttl"), KnownValue: knownvalue.Null()},
+					}),
+				},
+			},
+		},
+	})
+}
+
+// The adoption workflow through the CLI, as a user runs it: `terraform query
+// -generate-config-out` writes import and resource blocks for a domain's hand-made keys; the
+// apply that follows only imports (N imported, 0 added, 0 changed, 0 destroyed) and touches no
+// key on the server; the plan after it has no changes. No secret appears anywhere.
+func TestAPIKeyQueryGeneratesPureImports(t *testing.T) {
+	requireQuery(t)
+	s := newServer(t)
+	seed := s.Seed()
+	expires := time.Now().Add(60 * 24 * time.Hour).UTC().Truncate(time.Second)
+	expired := time.Now().Add(-24 * time.Hour).UTC().Truncate(time.Second)
+	var secrets []string
+	var ids []string
+	for _, k := range []placeostest.APIKey{
+		{Name: "panel-lobby", UserID: seed.Panel.ID}, // every default
+		{Name: "panel-kiosk", UserID: seed.Panel.ID, Description: "Kiosk by the lifts", Scopes: []string{"systems.Read", "Modules"}}, // PlaceOS spellings
+		{Name: "panel-desk", UserID: seed.Admin.ID, Permissions: "admin_support", ExpiresAt: &expires},
+		{Name: "panel-old", UserID: seed.Panel.ID, ExpiresAt: &expired}, // expired: imported as it is, with a warning
+	} {
+		made, full := s.CreateAPIKey(k)
+		ids = append(ids, made.ID)
+		_, secret, _ := strings.Cut(full, ".")
+		secrets = append(secrets, secret)
+	}
+	handMadeKey(s, "panel-lobby", seed.OtherPanel.ID) // another domain: not selected
+
+	w := newCLIWorkspace(t)
+	w.write("main.tf", providerConfig(s))
+	w.write("adopt.tfquery.hcl", fmt.Sprintf(`list "placeos_api_key" "panels" {
+  provider = placeos
+  config {
+    authority_id = %q
+    name_regex   = "^panel-"
+  }
+}
+`, seed.Domain.ID))
+	before := s.APIKeys()
+	s.ResetCounts()
+
+	query := w.mustRun("query", "-generate-config-out=generated.tf")
+	generated, err := os.ReadFile(filepath.Join(w.dir, "generated.tf"))
+	if err != nil {
+		t.Fatalf("query wrote no generated.tf: %v\n%s", err, query)
+	}
+	gen := string(generated)
+	for _, id := range ids {
+		if !strings.Contains(query, id) || !strings.Contains(gen, id) {
+			t.Errorf("key %s is missing from the query output or generated.tf:\n%s\n%s", id, query, gen)
+		}
+	}
+	if n := strings.Count(gen, "import {"); n != len(ids) {
+		t.Errorf("generated.tf has %d import blocks, want %d:\n%s", n, len(ids), gen)
+	}
+	// In the resource blocks (the import blocks set the identity's id), Terraform writes
+	// optional arguments that are null as `= null`; nothing that PlaceOS does not store, and
+	// nothing computed, may have a value.
+	resources := regexp.MustCompile(`(?s)import \{.*?\n\}\n`).ReplaceAllString(gen, "")
+	if regexp.MustCompile(`(?m)^\s*(x_api_key|name_prefix|ttl|rotate_before|rotation_triggers|id|created_at|updated_at)\s*=\s*[^n\s]`).MatchString(resources) {
+		t.Errorf("generated.tf gives a value to an argument that PlaceOS does not store or that is computed:\n%s", gen)
+	}
+
+	apply := w.mustRun("apply", "-auto-approve", "-input=false")
+	want := fmt.Sprintf("Apply complete! Resources: %d imported, 0 added, 0 changed, 0 destroyed.", len(ids))
+	if !strings.Contains(apply, want) {
+		t.Fatalf("apply of the generated configuration is not a pure import; want %q:\n%s\n%s", want, apply, gen)
+	}
+	plan, err := w.run("plan", "-input=false", "-detailed-exitcode")
+	if err != nil || !strings.Contains(plan, "No changes.") {
+		t.Fatalf("the plan after the import is not empty (%v):\n%s\n%s", err, plan, gen)
+	}
+
+	for _, route := range keyRouteSet[:3] { // create, update, delete
+		if n := s.Requests(route); n != 0 {
+			t.Errorf("%s was called %d times; adopting keys must not change them", route, n)
+		}
+	}
+	after := s.APIKeys()
+	if len(after) != len(before) {
+		t.Errorf("the server has %d keys after adopting, %d before", len(after), len(before))
+	}
+	state := w.mustRun("show", "-json")
+	for _, out := range []string{query, gen, apply, plan, state} {
+		for _, secret := range secrets {
+			if strings.Contains(out, secret) {
+				t.Fatal("a key's secret appears in the output, generated.tf or the state")
+			}
+		}
+	}
+}
