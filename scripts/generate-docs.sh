@@ -12,9 +12,8 @@
 # Everything that docs/ holds is rewritten, so `git status` shows any page that was stale.
 # templates/guides/*.md.tmpl, when present, become docs/guides/*.md.
 #
-# The schema needs a CLI that knows ephemeral resources (Terraform >= 1.10): the Terraform
-# of scripts/terraform-cli.sh when it is new enough (a `terraform` on PATH), else
-# OpenTofu (./bin/tofu, built from source when missing). Both give the same schema.
+# The schema needs a CLI that exports list resources (Terraform >= 1.14): Terraform 1.15 of
+# scripts/terraform-cli.sh (./bin/terraform-1.15, built from source when missing).
 #
 # Environment:
 #   TERRAFORM  Terraform CLI to use (default: `terraform` on PATH, else ./bin/terraform).
@@ -27,11 +26,6 @@ source scripts/terraform-cli.sh
 # shellcheck source=scripts/go-tools.sh
 source scripts/go-tools.sh
 
-# version_at_least HAVE WANT: true when version HAVE >= WANT (both like 1.10.0).
-version_at_least() {
-	[[ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n 1)" == "$2" ]]
-}
-
 ensure_terraform
 echo "==> terraform fmt -recursive examples ($(cli_describe "${TERRAFORM_BIN}"))"
 "${TERRAFORM_BIN}" fmt -recursive examples
@@ -39,12 +33,8 @@ echo "==> terraform fmt -recursive examples ($(cli_describe "${TERRAFORM_BIN}"))
 echo "==> building the provider into bin/"
 go build -o bin/terraform-provider-placeos .
 
-schema_cli="${TERRAFORM_BIN}"
-if ! version_at_least "$(cli_version "${TERRAFORM_BIN}")" 1.10.0; then
-	echo "==> $(cli_describe "${TERRAFORM_BIN}") does not export ephemeral resources; using OpenTofu for the schema"
-	ensure_tofu
-	schema_cli="${TOFU_BIN}"
-fi
+ensure_terraform_latest
+schema_cli="${TERRAFORM_LATEST_BIN}"
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/placeos-docs.XXXXXX")"
 trap 'rm -rf "${tmp}"' EXIT
@@ -79,10 +69,12 @@ echo "==> exporting the provider schema with $(cli_describe "${schema_cli}")"
 	echo "error: could not export the provider schema" >&2
 	exit 1
 }
-if ! grep -q '"ephemeral_resource_schemas"' "${tmp}/schema.json"; then
-	echo "error: the exported schema has no ephemeral resources; docs/ would miss their pages" >&2
-	exit 1
-fi
+for kind in ephemeral_resource_schemas list_resource_schemas resource_identity_schemas; do
+	if ! grep -q "\"${kind}\"" "${tmp}/schema.json"; then
+		echo "error: the exported schema has no ${kind}; docs/ would miss them" >&2
+		exit 1
+	fi
+done
 
 ensure_go_tool tfplugindocs
 tfplugindocs="${GO_TOOL_BIN}"

@@ -3,8 +3,11 @@
 # The whole test suite, as `make test` and CI run it:
 #   1. go vet ./...
 #   2. go test ./... with Terraform driving the provider tests
-#   3. go test ./... again with OpenTofu
-#   4. go test -race on the API client and the in-memory PlaceOS API
+#   3. go test ./internal/provider/ again with Terraform 1.15, the newest release line, where
+#      the resource identity and `terraform query` tests run (they skip, saying why, on
+#      CLIs without those features)
+#   4. go test ./... again with OpenTofu
+#   5. go test -race on the API client and the in-memory PlaceOS API
 # Every pass runs even if an earlier one failed; the script fails if any did.
 #
 # The provider tests run the provider in-process (terraform-plugin-testing's
@@ -13,7 +16,8 @@
 #
 # Environment:
 #   TERRAFORM     Terraform CLI for pass 2 (default: `terraform` on PATH, else
-#                 ./bin/terraform v1.6.6, built from source).
+#                 ./bin/terraform v1.6.6, built from source). Pass 3 always uses
+#                 ./bin/terraform-1.15, built from source on the first run.
 #   GO_TEST_FLAGS extra flags for every `go test` (e.g. "-run TestAccAPIKey -v").
 set -euo pipefail
 
@@ -22,6 +26,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/terraform-cli.sh
 
 ensure_terraform
+ensure_terraform_latest
 ensure_tofu
 
 read -r -a extra_flags <<<"${GO_TEST_FLAGS:-}"
@@ -44,6 +49,14 @@ echo "==> go test ./... with $(cli_describe "${TERRAFORM_BIN}")"
 if ! TF_ACC_TERRAFORM_PATH="${TERRAFORM_BIN}" \
 	"${go_test[@]}" ./...; then
 	failed+=("go test with Terraform")
+fi
+
+# Only the provider tests drive a CLI; the other packages were tested in pass 2.
+echo
+echo "==> go test ./internal/provider/ with $(cli_describe "${TERRAFORM_LATEST_BIN}")"
+if ! TF_ACC_TERRAFORM_PATH="${TERRAFORM_LATEST_BIN}" \
+	"${go_test[@]}" ./internal/provider/; then
+	failed+=("go test with Terraform $(cli_version "${TERRAFORM_LATEST_BIN}")")
 fi
 
 echo
@@ -77,4 +90,4 @@ if ((${#failed[@]} > 0)); then
 	printf '==> FAILED: %s\n' "${failed[@]}"
 	exit 1
 fi
-echo "==> all passes succeeded (go vet, Terraform, OpenTofu, race)"
+echo "==> all passes succeeded (go vet, Terraform, Terraform $(cli_version "${TERRAFORM_LATEST_BIN}"), OpenTofu, race)"

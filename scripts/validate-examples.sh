@@ -11,13 +11,16 @@
 #      installed or downloaded. .terraform/ goes to a temporary TF_DATA_DIR, so the
 #      examples stay untouched.
 #
-# A directory with `ephemeral` blocks needs Terraform >= 1.10 (OpenTofu >= 1.11): an
-# older Terraform skips it, with a note; OpenTofu still validates it.
+# A directory with `ephemeral` blocks needs Terraform >= 1.10 (OpenTofu >= 1.11), and one
+# whose `import` blocks name an `identity` needs Terraform >= 1.12: an older Terraform skips
+# it, with a note; OpenTofu still validates it. `.tfquery.hcl` files (list blocks) are
+# validated by Terraform >= 1.14 (`validate -query`); the others ignore them.
 #
 # Environment:
 #   TERRAFORM        Terraform CLI to use (default: `terraform` on PATH, else ./bin/terraform).
-#   VALIDATE_CLIS    which CLIs to validate with: "terraform tofu" (default), "terraform"
-#                    or "tofu".
+#   VALIDATE_CLIS    which CLIs to validate with, any of "terraform", "terraform-1.15"
+#                    (./bin/terraform-1.15, built from source when missing) and "tofu";
+#                    default "terraform terraform-1.15 tofu".
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -29,7 +32,7 @@ version_at_least() {
 	[[ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n 1)" == "$2" ]]
 }
 
-read -r -a wanted_clis <<<"${VALIDATE_CLIS:-terraform tofu}"
+read -r -a wanted_clis <<<"${VALIDATE_CLIS:-terraform terraform-1.15 tofu}"
 clis=()
 for name in "${wanted_clis[@]}"; do
 	case "${name}" in
@@ -37,12 +40,16 @@ for name in "${wanted_clis[@]}"; do
 		ensure_terraform
 		clis+=("${TERRAFORM_BIN}")
 		;;
+	terraform-1.15)
+		ensure_terraform_latest
+		clis+=("${TERRAFORM_LATEST_BIN}")
+		;;
 	tofu)
 		ensure_tofu
 		clis+=("${TOFU_BIN}")
 		;;
 	*)
-		echo "VALIDATE_CLIS: unknown CLI '${name}' (terraform or tofu)" >&2
+		echo "VALIDATE_CLIS: unknown CLI '${name}' (terraform, terraform-1.15 or tofu)" >&2
 		exit 2
 		;;
 	esac
@@ -87,6 +94,16 @@ for cli in "${clis[@]}"; do
 			echo "    skip ${dir} (ephemeral resources need Terraform >= 1.10)"
 			continue
 		fi
+		if [[ "$(basename "${cli}")" != tofu* ]] && ! version_at_least "${version}" 1.12.0 &&
+			grep -qE '^[[:space:]]*identity[[:space:]]*=' "${dir}"/*.tf; then
+			echo "    skip ${dir} (import by identity needs Terraform >= 1.12)"
+			continue
+		fi
+		validate_args=(-no-color)
+		if [[ "$(basename "${cli}")" != tofu* ]] && version_at_least "${version}" 1.14.0 &&
+			compgen -G "${dir}/*.tfquery.hcl" >/dev/null; then
+			validate_args+=(-query)
+		fi
 		data_dir="${tmp}/data/$(basename "${cli}")/${dir//\//_}"
 		mkdir -p "${data_dir}"
 		out="${tmp}/out"
@@ -97,7 +114,7 @@ for cli in "${clis[@]}"; do
 		fi
 		if ((ok)); then
 			(cd "${dir}" && TF_CLI_CONFIG_FILE="${tmp}/dev.tfrc" TF_DATA_DIR="${data_dir}" \
-				"${cli}" validate -no-color) >"${out}" 2>&1 || ok=0
+				"${cli}" validate "${validate_args[@]}") >"${out}" 2>&1 || ok=0
 		fi
 		checked=$((checked + 1))
 		if ((ok)); then

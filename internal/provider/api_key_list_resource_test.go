@@ -179,14 +179,18 @@ func TestAPIKeyQueryGeneratesPureImports(t *testing.T) {
 		t.Errorf("generated.tf gives a value to an argument that PlaceOS does not store or that is computed:\n%s", gen)
 	}
 
+	plan := w.mustRun("plan", "-input=false")
+	if want := fmt.Sprintf("Plan: %d to import, 0 to add, 0 to change, 0 to destroy.", len(ids)); !strings.Contains(plan, want) {
+		t.Fatalf("the plan of the generated configuration is not a pure import; want %q:\n%s\n%s", want, plan, gen)
+	}
 	apply := w.mustRun("apply", "-auto-approve", "-input=false")
 	want := fmt.Sprintf("Apply complete! Resources: %d imported, 0 added, 0 changed, 0 destroyed.", len(ids))
-	if !strings.Contains(apply, want) {
-		t.Fatalf("apply of the generated configuration is not a pure import; want %q:\n%s\n%s", want, apply, gen)
+	if !strings.Contains(apply, want) || !strings.Contains(apply, "API Key Imported Without Its Secret") {
+		t.Fatalf("apply of the generated configuration is not a pure import that warns about the secret; want %q:\n%s\n%s", want, apply, gen)
 	}
-	plan, err := w.run("plan", "-input=false", "-detailed-exitcode")
-	if err != nil || !strings.Contains(plan, "No changes.") {
-		t.Fatalf("the plan after the import is not empty (%v):\n%s\n%s", err, plan, gen)
+	after, err := w.run("plan", "-input=false", "-detailed-exitcode")
+	if err != nil || !strings.Contains(after, "No changes.") {
+		t.Fatalf("the plan after the import is not empty (%v):\n%s\n%s", err, after, gen)
 	}
 
 	for _, route := range keyRouteSet[:3] { // create, update, delete
@@ -194,16 +198,77 @@ func TestAPIKeyQueryGeneratesPureImports(t *testing.T) {
 			t.Errorf("%s was called %d times; adopting keys must not change them", route, n)
 		}
 	}
-	after := s.APIKeys()
-	if len(after) != len(before) {
-		t.Errorf("the server has %d keys after adopting, %d before", len(after), len(before))
+	if n := len(s.APIKeys()); n != len(before) {
+		t.Errorf("the server has %d keys after adopting, %d before", n, len(before))
 	}
 	state := w.mustRun("show", "-json")
-	for _, out := range []string{query, gen, apply, plan, state} {
+	for _, out := range []string{query, gen, plan, apply, after, state} {
 		for _, secret := range secrets {
 			if strings.Contains(out, secret) {
 				t.Fatal("a key's secret appears in the output, generated.tf or the state")
 			}
 		}
+	}
+}
+
+// The guide's last step: an adopted key is rotated into one that Terraform makes, without
+// downtime, by swapping name for name_prefix with ttl, rotate_before and
+// create_before_destroy. The next apply makes the new key first and deletes the adopted one.
+func TestAPIKeyAdoptedKeyRotatesIntoManaged(t *testing.T) {
+	requireQuery(t)
+	s := newServer(t)
+	adopted, _ := handMadeKey(s, "panel-lobby", s.Seed().Panel.ID)
+	w := newCLIWorkspace(t)
+	w.write("main.tf", providerConfig(s))
+	w.write("adopt.tfquery.hcl", `list "placeos_api_key" "lobby" {
+  provider = placeos
+  config {
+    name_regex = "^panel-lobby$"
+  }
+}
+`)
+	w.mustRun("query", "-generate-config-out=generated.tf")
+	w.mustRun("apply", "-auto-approve", "-input=false")
+
+	generated, err := os.ReadFile(filepath.Join(w.dir, "generated.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The import has been applied; the resource block is edited as the guide says.
+	rotated := regexp.MustCompile(`(?s)import \{.*?\n\}\n`).ReplaceAllString(string(generated), "")
+	for old, repl := range map[string]string{
+		`(?m)^(\s*)name\s*= "panel-lobby"$`: `${1}name_prefix = "panel-lobby-"`,
+		`(?m)^\s*name_prefix\s*= null\n`:    ``,
+		`(?m)^(\s*)ttl\s*= null$`:           `${1}ttl = "2160h"`,
+		`(?m)^(\s*)rotate_before\s*= null$`: `${1}rotate_before = "360h"`,
+		`(?m)^}$`:                           "  lifecycle {\n    create_before_destroy = true\n  }\n}",
+	} {
+		re := regexp.MustCompile(old)
+		if !re.MatchString(rotated) {
+			t.Fatalf("generated.tf has no line for %s:\n%s", old, generated)
+		}
+		rotated = re.ReplaceAllString(rotated, repl)
+	}
+	w.write("generated.tf", rotated)
+
+	apply := w.mustRun("apply", "-auto-approve", "-input=false")
+	if !strings.Contains(apply, "Apply complete! Resources: 1 added, 0 changed, 1 destroyed.") {
+		t.Fatalf("rotating the adopted key is not one replacement:\n%s\n%s", apply, rotated)
+	}
+	if _, ok := s.APIKey(adopted.ID); ok {
+		t.Error("the adopted key is still on the server after its rotation")
+	}
+	show := w.mustRun("show", "-json")
+	var made placeostest.APIKey
+	for _, k := range s.APIKeys() {
+		if strings.HasPrefix(k.Name, "panel-lobby-") {
+			made = k
+		}
+	}
+	if made.ID == "" || made.ExpiresAt == nil || !strings.Contains(show, `"x_api_key":"`+made.ID+".") {
+		t.Errorf("after the rotation the state should hold the new key %q with its secret and an expiry:\n%s", made.ID, show)
+	}
+	if out, err := w.run("plan", "-input=false", "-detailed-exitcode"); err != nil {
+		t.Errorf("the plan after the rotation is not empty (%v):\n%s", err, out)
 	}
 }

@@ -89,7 +89,7 @@ func (d *apiKeysDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	keys, err := m.apiKeyFilter.list(ctx, d.client)
+	keys, err := m.list(ctx, d.client)
 	if err != nil {
 		resp.Diagnostics.AddError("Error Listing API Keys", fmt.Sprintf("Could not list API keys.\n\n%s", describe(err, needAPIKeys)))
 		return

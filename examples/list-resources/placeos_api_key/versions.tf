@@ -1,0 +1,7 @@
+terraform {
+  required_providers {
+    placeos = {
+      source = "placeos/placeos"
+    }
+  }
+}
