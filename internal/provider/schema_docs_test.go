@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 )
@@ -75,7 +76,15 @@ func TestEverySchemaAttributeIsDocumented(t *testing.T) {
 		check("ephemeral resource "+meta.TypeName, s.Schema.MarkdownDescription, attributesOf(s.Schema.Attributes))
 		count++
 	}
-	if count != 5 {
-		t.Errorf("checked %d resources and data sources, want 5 (placeos_api_key, its ephemeral twin, and 3 data sources)", count)
+	for _, f := range p.ListResources(ctx) {
+		var meta resource.MetadataResponse
+		var s list.ListResourceSchemaResponse
+		f().Metadata(ctx, resource.MetadataRequest{ProviderTypeName: "placeos"}, &meta)
+		f().ListResourceConfigSchema(ctx, list.ListResourceSchemaRequest{}, &s)
+		check("list resource "+meta.TypeName, s.Schema.MarkdownDescription, attributesOf(s.Schema.Attributes))
+		count++
+	}
+	if count != 6 {
+		t.Errorf("checked %d resources and data sources, want 6 (placeos_api_key, its ephemeral and list twins, and 3 data sources)", count)
 	}
 }
