@@ -179,3 +179,35 @@ func BenchmarkAPIKeyResourceRead(b *testing.B) {
 	}
 	b.ReportMetric(float64(r.requests())/float64(n), "requests/op")
 }
+
+// BenchmarkAPIKeyResourcePlan: ValidateResourceConfig and PlanResourceChange of an unchanged
+// key, what `terraform plan` adds per key to the refresh (BenchmarkAPIKeyResourceRead). The plan
+// must make no request and plan no change.
+func BenchmarkAPIKeyResourcePlan(b *testing.B) {
+	r := newRPCBench(b)
+	ctx := context.Background()
+	cfg := r.config("plan-me")
+	state := r.create(ctx, "plan-me")
+	r.srv.ResetCounts()
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		v, err := r.ps.ValidateResourceConfig(ctx, &tfprotov6.ValidateResourceConfigRequest{TypeName: "placeos_api_key", Config: &cfg})
+		if err != nil {
+			b.Fatal(err)
+		}
+		failOnDiags(b, "ValidateResourceConfig", v.Diagnostics)
+		plan, err := r.ps.PlanResourceChange(ctx, &tfprotov6.PlanResourceChangeRequest{
+			TypeName: "placeos_api_key", PriorState: state, ProposedNewState: state, Config: &cfg,
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		failOnDiags(b, "PlanResourceChange", plan.Diagnostics)
+		if len(plan.RequiresReplace) != 0 {
+			b.Fatalf("an unchanged key was planned for replacement: %v", plan.RequiresReplace)
+		}
+		n++
+	}
+	b.ReportMetric(float64(r.requests())/float64(n), "requests/op")
+}

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -31,12 +32,12 @@ type apiKeyModel struct {
 	UpdatedAt        types.String `tfsdk:"updated_at"`
 }
 
-// Create and Read run once per key and move the whole model in and out of Terraform's
-// values. The framework's struct conversion (Get/Set with tfsdk tags) costs about three times
-// as much as going through a types.Object: terraform-plugin-framework v1.19 compiles a regular
-// expression per struct field on every conversion. At hundreds of keys that is visible next
-// to the no-op floor of `make bench`, so these two go through types.Object with the mapping
-// below. TestAPIKeyModelObjectMatchesTags keeps it equal to the tfsdk tags.
+// Every RPC of placeos_api_key reads and writes the whole model, one way: getModel and
+// setModel convert it through a types.Object with the mapping below. The framework's struct
+// conversion (Get/Set with tfsdk tags) costs about three times as much: terraform-plugin-framework
+// v1.19 compiles a regular expression per struct field on every conversion, which `make bench`
+// shows at hundreds of keys next to its no-op floor. TestAPIKeyModelObjectMatchesTags keeps the
+// mapping equal to the tfsdk tags.
 
 // apiKeyAttrTypes are the attribute types of placeos_api_key, from its schema.
 var apiKeyAttrTypes = func() map[string]attr.Type {
@@ -52,34 +53,49 @@ func (m *apiKeyModel) attributes() map[string]attr.Value {
 	}
 }
 
-// fromObject fills the model from an object of apiKeyAttrTypes.
-func (m *apiKeyModel) fromObject(o types.Object) {
+// apiKeyModelFrom reads an object of apiKeyAttrTypes. An attribute that is missing or of
+// another type is an error, never a zero value.
+func apiKeyModelFrom(o types.Object) (apiKeyModel, diag.Diagnostics) {
 	a := o.Attributes()
-	str := func(name string) types.String {
-		v, _ := a[name].(types.String)
-		return v
+	var diags diag.Diagnostics
+	str := func(name string) types.String { return attrOf[types.String](a, name, &diags) }
+	m := apiKeyModel{
+		ID: str("id"), Name: str("name"), NamePrefix: str("name_prefix"), Description: str("description"),
+		UserID: str("user_id"), AuthorityID: str("authority_id"), Permissions: str("permissions"),
+		Scopes:    attrOf[types.Set](a, "scopes", &diags),
+		ExpiresAt: str("expires_at"), TTL: str("ttl"), RotateBefore: str("rotate_before"),
+		RotationTriggers: attrOf[types.Map](a, "rotation_triggers", &diags),
+		XAPIKey:          str("x_api_key"), CreatedAt: str("created_at"), UpdatedAt: str("updated_at"),
 	}
-	m.ID, m.Name, m.NamePrefix, m.Description = str("id"), str("name"), str("name_prefix"), str("description")
-	m.UserID, m.AuthorityID, m.Permissions = str("user_id"), str("authority_id"), str("permissions")
-	m.ExpiresAt, m.TTL, m.RotateBefore = str("expires_at"), str("ttl"), str("rotate_before")
-	m.XAPIKey, m.CreatedAt, m.UpdatedAt = str("x_api_key"), str("created_at"), str("updated_at")
-	m.Scopes, _ = a["scopes"].(types.Set)
-	m.RotationTriggers, _ = a["rotation_triggers"].(types.Map)
+	if len(a) != len(apiKeyAttrTypes) {
+		diags.AddError("Unexpected API Key Attributes",
+			fmt.Sprintf("The provider read %d attributes of placeos_api_key where its schema has %d. This is a bug in "+
+				"the provider; please report it.", len(a), len(apiKeyAttrTypes)))
+	}
+	if diags.HasError() {
+		return apiKeyModel{}, diags
+	}
+	return m, diags
 }
 
-// getModel is src.Get(ctx, m) for a plan or state of placeos_api_key.
+// getModel reads a whole configuration, plan or state of placeos_api_key into m. m is only
+// written when every attribute was read: it is never left partly filled.
 func getModel(ctx context.Context, src interface {
 	Get(context.Context, any) diag.Diagnostics
 }, m *apiKeyModel) diag.Diagnostics {
 	var o types.Object
 	diags := src.Get(ctx, &o)
-	if !diags.HasError() {
-		m.fromObject(o)
+	if diags.HasError() {
+		return diags
+	}
+	read, d := apiKeyModelFrom(o)
+	if diags.Append(d...); !diags.HasError() {
+		*m = read
 	}
 	return diags
 }
 
-// setModel is dst.Set(ctx, m) for a state of placeos_api_key.
+// setModel writes the whole model to a plan or state of placeos_api_key.
 func setModel(ctx context.Context, dst interface {
 	Set(context.Context, any) diag.Diagnostics
 }, m *apiKeyModel) diag.Diagnostics {

@@ -2,6 +2,8 @@ package provider
 
 import (
 	"context"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -25,7 +27,6 @@ func TestAPIKeyModelObjectMatchesTags(t *testing.T) {
 	}
 
 	// A model whose every field holds a value of its own.
-	var m apiKeyModel
 	vals := map[string]attr.Value{}
 	for name, typ := range apiKeyAttrTypes {
 		switch typ {
@@ -39,7 +40,10 @@ func TestAPIKeyModelObjectMatchesTags(t *testing.T) {
 			t.Fatalf("attribute %q has type %s: teach this test and api_key_model.go about it", name, typ)
 		}
 	}
-	m.fromObject(types.ObjectValueMust(apiKeyAttrTypes, vals))
+	m, d := apiKeyModelFrom(types.ObjectValueMust(apiKeyAttrTypes, vals))
+	if d.HasError() {
+		t.Fatal(d)
+	}
 
 	viaTags := tfsdk.State{Schema: sch, Raw: tftypes.NewValue(sch.Type().TerraformType(ctx), nil)}
 	if d := viaTags.Set(ctx, &m); d.HasError() {
@@ -67,5 +71,59 @@ func TestAPIKeyModelObjectMatchesTags(t *testing.T) {
 		if !v.Equal(vals[name]) {
 			t.Errorf("%s did not survive the round trip: %s, want %s", name, v, vals[name])
 		}
+	}
+}
+
+// An attribute of another type, or a missing one, is an error that names it; the model read
+// is never partly filled.
+func TestAPIKeyModelFromRejectsWrongTypes(t *testing.T) {
+	good := (&apiKeyModel{
+		ID: types.StringValue("k1"), Name: types.StringValue("door"), NamePrefix: types.StringNull(),
+		Description: types.StringValue(""), UserID: types.StringValue("user-1"), AuthorityID: types.StringValue("authority-1"),
+		Scopes:      types.SetValueMust(types.StringType, []attr.Value{types.StringValue("public")}),
+		Permissions: types.StringValue("user"), ExpiresAt: types.StringNull(), TTL: types.StringNull(),
+		RotateBefore: types.StringNull(), RotationTriggers: types.MapNull(types.StringType),
+		XAPIKey: types.StringNull(), CreatedAt: types.StringNull(), UpdatedAt: types.StringNull(),
+	}).attributes()
+	if _, d := apiKeyModelFrom(types.ObjectValueMust(apiKeyAttrTypes, good)); d.HasError() {
+		t.Fatalf("a well-typed object: %v", d)
+	}
+	for _, tc := range []struct {
+		attribute string
+		value     attr.Value // nil: left out
+	}{
+		{"name", types.Int64Value(1)},
+		{"scopes", types.ListValueMust(types.StringType, nil)},
+		{"rotation_triggers", types.StringValue("x")},
+		{"id", nil},
+	} {
+		t.Run(tc.attribute, func(t *testing.T) {
+			vals, typs := map[string]attr.Value{}, map[string]attr.Type{}
+			for name, v := range good {
+				if name == tc.attribute && tc.value == nil {
+					continue
+				}
+				if name == tc.attribute {
+					v = tc.value
+				}
+				vals[name], typs[name] = v, v.Type(context.Background())
+			}
+			m, d := apiKeyModelFrom(types.ObjectValueMust(typs, vals))
+			if !d.HasError() {
+				t.Fatalf("no error for %s = %v", tc.attribute, tc.value)
+			}
+			found := false
+			for _, e := range d.Errors() {
+				if strings.Contains(e.Detail(), "`"+tc.attribute+"`") || strings.Contains(e.Detail(), "attributes of placeos_api_key") {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("the error does not name %s: %v", tc.attribute, d)
+			}
+			if !reflect.DeepEqual(m, apiKeyModel{}) {
+				t.Errorf("a partly filled model came back: %+v", m)
+			}
+		})
 	}
 }

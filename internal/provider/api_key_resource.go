@@ -170,11 +170,8 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 
 // ValidateConfig catches at plan time what PlaceOS would reject, or answer with a bare 500.
 func (r *apiKeyResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var m apiKeyModel // only the attributes checked here are read (see getStrings)
-	getStrings(ctx, req.Config, &resp.Diagnostics, map[string]*types.String{
-		"expires_at": &m.ExpiresAt, "ttl": &m.TTL, "rotate_before": &m.RotateBefore,
-	})
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("scopes"), &m.Scopes)...)
+	var m apiKeyModel
+	resp.Diagnostics.Append(getModel(ctx, req.Config, &m)...) // see api_key_model.go
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -217,15 +214,12 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	if req.Plan.Raw.IsNull() {
 		return // destroy
 	}
-	// Only the attributes used below are read (see getStrings).
 	var config apiKeyModel
-	getStrings(ctx, req.Config, &resp.Diagnostics, map[string]*types.String{
-		"expires_at": &config.ExpiresAt, "ttl": &config.TTL, "rotate_before": &config.RotateBefore,
-	})
+	resp.Diagnostics.Append(getModel(ctx, req.Config, &config)...) // see api_key_model.go
 	var state *apiKeyModel
 	if !req.State.Raw.IsNull() {
 		state = &apiKeyModel{}
-		getStrings(ctx, req.State, &resp.Diagnostics, map[string]*types.String{"id": &state.ID, "expires_at": &state.ExpiresAt})
+		resp.Diagnostics.Append(getModel(ctx, req.State, state)...)
 	}
 	if resp.Diagnostics.HasError() {
 		return
@@ -407,8 +401,8 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 
 func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state apiKeyModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(getModel(ctx, req.Plan, &plan)...) // see api_key_model.go
+	resp.Diagnostics.Append(getModel(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -450,7 +444,7 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 	next.CreatedAt = state.CreatedAt
 	if !changed {
 		next.UpdatedAt = state.UpdatedAt
-		resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
+		resp.Diagnostics.Append(setModel(ctx, &resp.State, &next)...)
 		return
 	}
 	key, err := r.client.UpdateAPIKey(ctx, state.ID.ValueString(), in)
@@ -461,7 +455,7 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 	}
 	next.setFromAPI(ctx, key, plan, &resp.Diagnostics)
 	r.keepIgnoredExpiry(ctx, req.Private, key, plan, &next, &resp.Diagnostics)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
+	resp.Diagnostics.Append(setModel(ctx, &resp.State, &next)...)
 }
 
 // privateExpiryIgnored marks a key whose server dropped expires_at (PlaceOS before June 2026).
@@ -486,8 +480,8 @@ func (r *apiKeyResource) keepIgnoredExpiry(ctx context.Context, private privateG
 }
 
 func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state apiKeyModel // id and name only (see getStrings)
-	getStrings(ctx, req.State, &resp.Diagnostics, map[string]*types.String{"id": &state.ID, "name": &state.Name})
+	var state apiKeyModel
+	resp.Diagnostics.Append(getModel(ctx, req.State, &state)...) // see api_key_model.go
 	if resp.Diagnostics.HasError() {
 		return
 	}

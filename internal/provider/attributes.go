@@ -1,30 +1,32 @@
 package provider
 
 // Helpers for attribute values, shared by the resource, the ephemeral resource and the data
-// sources: whether a value is set, string sets and lists to and from Go, reading single
-// attributes, and the names made from `name_prefix`.
+// sources: whether a value is set, typed attributes of an object, string sets and lists to
+// and from Go, and the names made from `name_prefix`.
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
-// getStrings reads string attributes one by one. ValidateConfig, ModifyPlan and Delete run for
-// every key of a configuration and need a few attributes each: reading the whole model costs
-// about three times as much (terraform-plugin-framework v1.19 compiles a regular expression
-// per struct field on every Get), which `make bench` showed at hundreds of keys.
-func getStrings(ctx context.Context, src interface {
-	GetAttribute(context.Context, path.Path, any) diag.Diagnostics
-}, diags *diag.Diagnostics, attrs map[string]*types.String) {
-	for name, target := range attrs {
-		diags.Append(src.GetAttribute(ctx, path.Root(name), target)...)
+// attrOf is a[name] as a T. A missing attribute, or one of another type, is an error that
+// names it, never a silent zero value.
+func attrOf[T attr.Value](a map[string]attr.Value, name string, diags *diag.Diagnostics) T {
+	v, ok := a[name].(T)
+	if !ok {
+		diags.AddAttributeError(path.Root(name), "Unexpected Attribute Type",
+			fmt.Sprintf("The provider expected `%s` to be a %T and got %T. This is a bug in the provider; please report it.",
+				name, v, a[name]))
 	}
+	return v
 }
 
 // known: set and known at plan time.
