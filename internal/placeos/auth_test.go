@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/placeos/terraform-provider-placeos/internal/placeos"
+	"github.com/placeos/terraform-provider-placeos/internal/placeostest"
 )
 
 func TestAPIKeyHeader(t *testing.T) {
@@ -84,24 +85,6 @@ func TestNewCredentialChecks(t *testing.T) {
 			assertNoSecret(t, err.Error())
 		})
 	}
-}
-
-// fakeClock is a Config.Now that only moves when told to.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }
 
 // oauthServer is a PlaceOS auth service and API: tokens come from /auth/oauth/token and the API
@@ -267,7 +250,7 @@ func TestOAuthOneTokenForConcurrentRequests(t *testing.T) {
 func TestOAuthRefreshBeforeExpiry(t *testing.T) {
 	s := newOAuthServer(t)
 	s.expiresIn = 120 // refreshed 12s (a tenth) before it expires
-	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clock := placeostest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	c := s.client(t, func(cfg *placeos.Config) { cfg.Now = clock.Now })
 	get := func() {
 		t.Helper()
@@ -318,7 +301,7 @@ func TestOAuthRefusedRefreshFallsBackToPassword(t *testing.T) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant", "error_description": "The refresh token is invalid"})
 		return true
 	}
-	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clock := placeostest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	c := s.client(t, func(cfg *placeos.Config) { cfg.Now = clock.Now })
 	if _, err := c.GetDomain(t.Context(), "authority-1"); err != nil {
 		t.Fatalf("GetUser: %v", err)

@@ -24,27 +24,8 @@ func newTestServer(t *testing.T, opts ...Option) *Server {
 	return s
 }
 
-// fakeClock is a settable clock for SetClock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// newFakeClock is a Clock at a fixed time, for SetClock and WithClock.
+func newFakeClock() *Clock { return NewClock(time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)) }
 
 type call struct {
 	method, path string

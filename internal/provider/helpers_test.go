@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -49,24 +48,10 @@ const requiredProvidersWithEcho = `terraform {
 }
 `
 
-// testClock is a settable clock shared by the in-memory API and the provider under test.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newTestClock() *testClock { return &testClock{now: time.Now().UTC().Truncate(time.Second)} }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+// newTestClock is a clock shared by the in-memory API and the provider under test, at the
+// current second.
+func newTestClock() *placeostest.Clock {
+	return placeostest.NewClock(time.Now().UTC().Truncate(time.Second))
 }
 
 // factories serves the provider in-process, through the same server as main.go
