@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Wire shapes. Field order follows placeos-api.md §2; nil fields are omitted
+// Wire shapes. Field order follows the models (src/placeos-models/*.cr); nil fields are omitted
 // (Crystal's JSON::Serializable default), timestamps are epoch seconds.
 
 type apiKeyJSON struct {

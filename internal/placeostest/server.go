@@ -1,10 +1,3 @@
-// Package placeostest is an in-memory PlaceOS API for tests and the demo.
-//
-// It follows /work/shared/placeos-api.md, quirks included (lower-cased key
-// names, capitalised scope access, 500 for an unknown user, empty 403 bodies,
-// Host-based domain resolution), because the provider's tests run the real
-// Terraform CLI against it. Fault hooks (faults.go) let tests prove retry and
-// orphan-safety behaviour.
 package placeostest
 
 import (

@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-// Domain is a PlaceOS Authority (placeos-api.md §2.2).
+// Domain is a PlaceOS Authority (src/placeos-models/authority.cr).
 type Domain struct {
 	ID           string
 	Name         string
@@ -28,7 +28,7 @@ type Domain struct {
 	UpdatedAt    time.Time
 }
 
-// User is a PlaceOS User (placeos-api.md §2.3). Empty optional strings are
+// User is a PlaceOS User (src/placeos-models/user.cr). Empty optional strings are
 // treated as nil and omitted from responses.
 type User struct {
 	ID                string
@@ -76,7 +76,7 @@ func (u User) EmailDigest() string {
 	return hex.EncodeToString(sum[:])
 }
 
-// APIKey is a stored PlaceOS ApiKey (placeos-api.md §2.1). It deliberately has
+// APIKey is a stored PlaceOS ApiKey (src/placeos-models/api_key.cr). It deliberately has
 // no secret: the server keeps only an HMAC, like the real one.
 type APIKey struct {
 	ID          string

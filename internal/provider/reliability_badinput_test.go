@@ -13,7 +13,7 @@ import (
 	"github.com/placeos/terraform-provider-placeos/internal/placeostest"
 )
 
-// The bad-input table of issue 6 that the other tests do not cover yet: servers that are not
+// Bad input that the other tests do not cover: servers that are not
 // PlaceOS, or not reachable the way the configuration says, and mistakes caught at plan time.
 // Each case runs the CLI, expects it to fail with an error that names the attribute to fix,
 // and logs that error (the guide's table is built from these lines).

@@ -20,8 +20,8 @@ import (
 // -profile-n keys then run against that one process, and SIGINT ends it, which writes the
 // profile. The in-memory API stays in this process, so the profile holds the provider alone.
 //
-//	go run ./internal/cmd/placeos-bench -cpuprofile /tmp/cpu.out -memprofile /tmp/heap.out
-//	go tool pprof -top /tmp/cpu.out
+//	go run ./internal/cmd/placeos-bench -cpuprofile cpu.out -memprofile heap.out
+//	go tool pprof -top cpu.out
 
 func (b *bench) profile() error {
 	self, err := os.Executable()

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// Targets of issue 7.
+// The performance targets: the provider against the no-op floor, with and without latency, and its memory.
 const (
 	targetRatio        = 1.10 // apply, plan, destroy vs the floor, no latency
 	targetLatencyRatio = 1.15 // with latency: vs 1.15 x floor + round trips
