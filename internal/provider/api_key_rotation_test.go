@@ -27,9 +27,7 @@ import (
 // create_before_destroy is replaced once the clock enters the rotation window, and the new key
 // is created while the old one still authenticates: no moment without a working key.
 func TestAPIKeyScheduledRotation(t *testing.T) {
-	s := newServer(t)
-	clock := newTestClock()
-	s.SetClock(clock.Now)
+	s, clock := newClockedServer(t)
 
 	var (
 		mu        sync.Mutex
@@ -121,9 +119,7 @@ resource "placeos_api_key" "test" {
 // TestAPIKeyExpiredTTLIsReplaced: a ttl key whose expiry has passed is planned for replacement
 // even without rotate_before.
 func TestAPIKeyExpiredTTLIsReplaced(t *testing.T) {
-	s := newServer(t)
-	clock := newTestClock()
-	s.SetClock(clock.Now)
+	s, clock := newClockedServer(t)
 	config := keyConfig(s, `name = "door"`+"\n"+`ttl = "24h"`)
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories(clock.Now),
@@ -165,9 +161,7 @@ func TestAPIKeyRotationTriggers(t *testing.T) {
 // TestAPIKeyExpiredAbsoluteIsNotAnError: an unchanged expires_at that has passed only warns, so
 // plans keep working; the plan stays empty.
 func TestAPIKeyExpiredAbsoluteIsNotAnError(t *testing.T) {
-	s := newServer(t)
-	clock := newTestClock()
-	s.SetClock(clock.Now)
+	s, clock := newClockedServer(t)
 	config := keyConfig(s, fmt.Sprintf("name = \"door\"\nexpires_at = %q", clock.Now().Add(time.Hour).Format(time.RFC3339)))
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories(clock.Now),

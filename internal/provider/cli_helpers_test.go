@@ -17,30 +17,43 @@ import (
 // installed through dev_overrides, the way a user runs it: terraform-plugin-testing cannot
 // hold modules in state, and cannot capture everything a run prints.
 
+// providerBuild is terraform-provider-placeos built once per test binary with the given go
+// build flags, into a folder shared by every test of the binary (t.TempDir would vanish with
+// the first test).
+type providerBuild struct {
+	flags []string
+	once  sync.Once
+	dir   string
+	out   []byte
+	err   error
+}
+
 var (
-	buildOnce   sync.Once
-	builtDir    string
-	buildErr    error
-	buildOutput []byte
+	plainBuild = &providerBuild{}
+	raceBuild  = &providerBuild{flags: []string{"-race"}}
 )
 
-// providerBinaryDir builds terraform-provider-placeos once per test binary.
-func providerBinaryDir(t *testing.T) string {
+// folder builds the provider on first use and returns the folder that holds it.
+func (b *providerBuild) folder(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		builtDir, buildErr = os.MkdirTemp("", "placeos-provider-bin") //nolint:usetesting // shared by every test of the binary; t.TempDir would vanish with the first test
-		if buildErr != nil {
+	b.once.Do(func() {
+		b.dir, b.err = os.MkdirTemp("", "placeos-provider-bin") //nolint:usetesting // see providerBuild
+		if b.err != nil {
 			return
 		}
-		cmd := exec.Command("go", "build", "-o", filepath.Join(builtDir, "terraform-provider-placeos"), ".")
-		cmd.Dir = filepath.Join(repoRoot(t))
-		buildOutput, buildErr = cmd.CombinedOutput()
+		args := append(append([]string{"build"}, b.flags...), "-o", filepath.Join(b.dir, "terraform-provider-placeos"), ".")
+		cmd := exec.Command("go", args...)
+		cmd.Dir = repoRoot(t)
+		b.out, b.err = cmd.CombinedOutput()
 	})
-	if buildErr != nil {
-		t.Fatalf("building the provider: %v\n%s", buildErr, buildOutput)
+	if b.err != nil {
+		t.Fatalf("building the provider (go build %v): %v\n%s", b.flags, b.err, b.out)
 	}
-	return builtDir
+	return b.dir
 }
+
+// providerBinaryDir builds terraform-provider-placeos once per test binary.
+func providerBinaryDir(t *testing.T) string { return plainBuild.folder(t) }
 
 func repoRoot(t *testing.T) string {
 	dir, err := filepath.Abs(filepath.Join("..", ".."))

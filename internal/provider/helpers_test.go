@@ -79,9 +79,32 @@ func newServer(t *testing.T) *placeostest.Server {
 	return s
 }
 
+// newClockedServer is newServer on a test clock; pass clock.Now to factories so that the
+// provider under test shares it.
+func newClockedServer(t *testing.T) (*placeostest.Server, *placeostest.Clock) {
+	t.Helper()
+	s, clock := newServer(t), newTestClock()
+	s.SetClock(clock.Now)
+	return s, clock
+}
+
 // providerConfig is a provider block that logs in with the seeded admin key.
 func providerConfig(s *placeostest.Server) string {
 	return requiredProviders + fmt.Sprintf("provider \"placeos\" {\n  url     = %q\n  api_key = %q\n}\n", s.URL(), s.Seed().AdminAPIKey)
+}
+
+// passwordGrantConfig is a provider block that logs in as the seeded admin with the OAuth
+// password grant.
+func passwordGrantConfig(s *placeostest.Server) string {
+	seed := s.Seed()
+	return requiredProviders + fmt.Sprintf(`provider "placeos" {
+  url           = %q
+  username      = %q
+  password      = %q
+  client_id     = %q
+  client_secret = %q
+}
+`, s.URL(), seed.Admin.Email, seed.AdminPassword, seed.OAuthClientID, seed.OAuthClientSecret)
 }
 
 // seededKeyIDs are the keys the in-memory API starts with.

@@ -131,7 +131,6 @@ func TestProviderUserAgent(t *testing.T) {
 // each command; the provider refreshes them and every step still succeeds.
 func TestProviderOAuthTokenExpiresMidRun(t *testing.T) {
 	s := newServer(t)
-	seed := s.Seed()
 	clock := newTestClock()
 	s.SetClock(func() time.Time {
 		clock.Advance(30 * time.Second)
@@ -139,19 +138,12 @@ func TestProviderOAuthTokenExpiresMidRun(t *testing.T) {
 	})
 	s.SetTokenTTL(5 * time.Minute)
 	config := func(description string) string {
-		return requiredProviders + fmt.Sprintf(`provider "placeos" {
-  url           = %q
-  username      = %q
-  password      = %q
-  client_id     = %q
-  client_secret = %q
-}
-resource "placeos_api_key" "test" {
+		return passwordGrantConfig(s) + fmt.Sprintf(`resource "placeos_api_key" "test" {
   count       = 6
   name        = "panel-${count.index}"
   description = %q
 }
-`, s.URL(), seed.Admin.Email, seed.AdminPassword, seed.OAuthClientID, seed.OAuthClientSecret, description)
+`, description)
 	}
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories(clock.Now),

@@ -3,11 +3,9 @@ package provider
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,30 +17,8 @@ const (
 	concurrencyParallelism = 32
 )
 
-var (
-	raceBuildOnce sync.Once
-	raceDir       string
-	raceBuildErr  error
-	raceBuildOut  []byte
-)
-
 // raceProviderDir builds the provider with the race detector, once per test binary.
-func raceProviderDir(t *testing.T) string {
-	t.Helper()
-	raceBuildOnce.Do(func() {
-		raceDir, raceBuildErr = os.MkdirTemp("", "placeos-provider-race") //nolint:usetesting // shared by every test of the binary
-		if raceBuildErr != nil {
-			return
-		}
-		cmd := exec.Command("go", "build", "-race", "-o", filepath.Join(raceDir, "terraform-provider-placeos"), ".")
-		cmd.Dir = repoRoot(t)
-		raceBuildOut, raceBuildErr = cmd.CombinedOutput()
-	})
-	if raceBuildErr != nil {
-		t.Fatalf("building the provider with -race: %v\n%s", raceBuildErr, raceBuildOut)
-	}
-	return raceDir
-}
+func raceProviderDir(t *testing.T) string { return raceBuild.folder(t) }
 
 // providerProcess is what one provider process did, read from the CLI's debug log.
 type providerProcess struct {
@@ -96,26 +72,17 @@ func TestReliabilityConcurrentOAuth(t *testing.T) {
 	statuses := newStatusLog()
 	s := placeostest.NewServer(placeostest.WithRequestLog(statuses.record))
 	t.Cleanup(s.Close)
-	seed := s.Seed()
 	seeded := seededKeyIDs(s)
 	raceLogs := t.TempDir()
 	w := newCLIWorkspace(t, "GORACE=log_path="+filepath.Join(raceLogs, "race"), "TF_LOG=debug")
 	// Serve the race-enabled build instead of the ordinary one.
 	w.write("dev.tfrc", fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"placeos/placeos\" = %q\n  }\n  direct {}\n}\n", raceProviderDir(t)))
-	w.write("main.tf", requiredProviders+fmt.Sprintf(`
-provider "placeos" {
-  url           = %q
-  username      = %q
-  password      = %q
-  client_id     = %q
-  client_secret = %q
-}
-
+	w.write("main.tf", passwordGrantConfig(s)+fmt.Sprintf(`
 resource "placeos_api_key" "many" {
   count = %d
   name  = "many-${count.index}"
 }
-`, s.URL(), seed.Admin.Email, seed.AdminPassword, seed.OAuthClientID, seed.OAuthClientSecret, concurrencyKeys))
+`, concurrencyKeys))
 
 	command := func(name string, args ...string) {
 		t.Helper()
