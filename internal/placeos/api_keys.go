@@ -157,21 +157,30 @@ const clockSkew = 2 * time.Minute
 // findOwnCreate looks for a key that one of this create's attempts made: the same name, user,
 // description and permissions, created after the create started.
 func (c *Client) findOwnCreate(ctx context.Context, in APIKeyCreate, start time.Time) (*APIKey, error) {
-	keys, err := c.ListAPIKeys(ctx, ListAPIKeysOptions{AuthorityID: in.AuthorityID})
+	k, err := c.FindAPIKeyByName(ctx, in.AuthorityID, in.Name)
+	if err != nil || k == nil {
+		return nil, err
+	}
+	if k.UserID == in.UserID && strings.TrimSpace(k.Description) == strings.TrimSpace(in.Description) &&
+		strings.EqualFold(k.Permissions, in.Permissions) && !k.CreatedAt.Before(start.Add(-clockSkew)) {
+		return k, nil
+	}
+	return nil, nil // names are unique: the key of this name is not ours
+}
+
+// FindAPIKeyByName returns the key of the domain authorityID ("": any the credentials can
+// list) whose name is name as PlaceOS compares names, or nil when there is none.
+func (c *Client) FindAPIKeyByName(ctx context.Context, authorityID, name string) (*APIKey, error) {
+	keys, err := c.ListAPIKeys(ctx, ListAPIKeysOptions{AuthorityID: authorityID})
 	if err != nil {
 		return nil, err
 	}
-	want := NormalizeName(in.Name)
+	want := NormalizeName(name)
 	for i := range keys {
 		k := &keys[i]
-		if NormalizeName(k.Name) != want || (in.AuthorityID != "" && k.AuthorityID != in.AuthorityID) {
-			continue
-		}
-		if k.UserID == in.UserID && strings.TrimSpace(k.Description) == strings.TrimSpace(in.Description) &&
-			strings.EqualFold(k.Permissions, in.Permissions) && !k.CreatedAt.Before(start.Add(-clockSkew)) {
+		if NormalizeName(k.Name) == want && (authorityID == "" || k.AuthorityID == authorityID) {
 			return k, nil
 		}
-		return nil, nil // names are unique: the key of this name is not ours
 	}
 	return nil, nil
 }

@@ -498,3 +498,34 @@ func TestGetUserIsCached(t *testing.T) {
 		t.Errorf("5 lookups of one user made %d requests, want 1", hits)
 	}
 }
+
+// FindAPIKeyByName compares names as PlaceOS does (trimmed, case-insensitively) within the
+// given domain, and finding nothing is not an error.
+func TestFindAPIKeyByName(t *testing.T) {
+	s := newKeyServer(t)
+	here := s.add(fakeKey{Name: "lobby panel", AuthorityID: "authority-1"})
+	there := s.add(fakeKey{Name: "lobby panel", AuthorityID: "authority-2"})
+	door := s.add(fakeKey{Name: "door", AuthorityID: "authority-2"})
+	c := newClient(t, s.srv.URL)
+	for _, tc := range []struct {
+		authority, name, want string
+	}{
+		{"authority-1", "lobby panel", here.ID},
+		{"authority-2", "  Lobby PANEL ", there.ID},
+		{"authority-1", "door", ""},
+		{"", "DOOR", door.ID},
+		{"authority-2", "lobby", ""},
+	} {
+		k, err := c.FindAPIKeyByName(t.Context(), tc.authority, tc.name)
+		if err != nil {
+			t.Fatalf("FindAPIKeyByName(%q, %q): %v", tc.authority, tc.name, err)
+		}
+		got := ""
+		if k != nil {
+			got = k.ID
+		}
+		if got != tc.want {
+			t.Errorf("FindAPIKeyByName(%q, %q) = %q, want %q", tc.authority, tc.name, got, tc.want)
+		}
+	}
+}

@@ -352,14 +352,9 @@ func (r *apiKeyResource) nameTakenDetail(ctx context.Context, in placeos.APIKeyC
 	detail := fmt.Sprintf("The domain already has an API key named %q (PlaceOS compares names case-insensitively), "+
 		"and Terraform did not create it, so it is left alone.", placeos.NormalizeName(in.Name))
 	id := "<id>"
-	if keys, err := r.client.ListAPIKeys(ctx, placeos.ListAPIKeysOptions{AuthorityID: in.AuthorityID}); err == nil {
-		for _, k := range keys {
-			if placeos.NormalizeName(k.Name) == placeos.NormalizeName(in.Name) {
-				id = k.ID
-				detail += fmt.Sprintf(" Its id is %s.", k.ID)
-				break
-			}
-		}
+	if k, err := r.client.FindAPIKeyByName(ctx, in.AuthorityID, in.Name); err == nil && k != nil {
+		id = k.ID
+		detail += fmt.Sprintf(" Its id is %s.", k.ID)
 	}
 	detail += fmt.Sprintf(" To manage it with Terraform, import it:\n\n  terraform import <resource address> %s\n\n"+
 		"(or an `import` block with that id). Otherwise choose another `name`, or use `name_prefix` for a unique name.", id)
