@@ -8,10 +8,12 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/placeos/terraform-provider-placeos/internal/placeos"
+	"github.com/placeos/terraform-provider-placeos/internal/placeostest"
 )
 
 // Secrets used by the tests. Each is distinctive, so a leak into an error string is easy to spot.
@@ -126,4 +128,60 @@ func (h *hitLog) all() []*http.Request {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return append([]*http.Request(nil), h.reqs...)
+}
+
+// The in-memory PlaceOS API (placeostest) with a client of it, for the benchmarks and the
+// tests that need a whole server.
+
+// countingListener counts the connections the server accepts.
+type countingListener struct {
+	net.Listener
+	accepted atomic.Int64
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.accepted.Add(1)
+	}
+	return c, err
+}
+
+func newInMemoryClient(tb testing.TB) (*placeostest.Server, *countingListener, *placeos.Client) {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cl := &countingListener{Listener: ln}
+	srv := placeostest.NewServer(placeostest.WithListener(cl))
+	tb.Cleanup(srv.Close)
+	c, err := placeos.New(placeos.Config{URL: srv.URL(), APIKey: srv.Seed().AdminAPIKey})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return srv, cl, c
+}
+
+func totalRequests(srv *placeostest.Server) int {
+	n := 0
+	for _, v := range srv.RequestCounts() {
+		n += v
+	}
+	return n
+}
+
+// keyLifecycle creates, reads and deletes one key: the requests behind `terraform apply`,
+// `plan` and `destroy` of one placeos_api_key.
+func keyLifecycle(ctx context.Context, c *placeos.Client, userID, name string) error {
+	k, err := c.CreateAPIKey(ctx, placeos.APIKeyCreate{
+		Name: name, Description: "bench", UserID: userID, Scopes: []string{"public"}, Permissions: "user",
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := c.GetAPIKey(ctx, k.ID); err != nil {
+		return err
+	}
+	return c.DeleteAPIKey(ctx, k.ID)
 }
