@@ -21,48 +21,37 @@ import (
 
 // BenchmarkAPIKeyLifecycle is create, read and delete of one key: the requests behind
 // `terraform apply`, `plan` and `destroy` of one placeos_api_key. requests/op must stay 3.
-func BenchmarkAPIKeyLifecycle(b *testing.B) {
-	srv, ln, c := newInMemoryClient(b)
-	ctx := context.Background()
-	user, err := c.CurrentUser(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv.ResetCounts()
-	b.ReportAllocs()
-	n := 0
-	for b.Loop() {
-		if err := keyLifecycle(ctx, c, user.ID, fmt.Sprintf("bench-%d", n)); err != nil {
-			b.Fatal(err)
-		}
-		n++
-	}
-	b.ReportMetric(float64(totalRequests(srv))/float64(n), "requests/op")
-	b.ReportMetric(float64(ln.accepted.Load()), "connections")
-}
+func BenchmarkAPIKeyLifecycle(b *testing.B) { benchLifecycle(b, false) }
 
 // BenchmarkAPIKeyLifecycleParallel is the same from concurrent callers, as Terraform's
 // -parallelism makes them.
-func BenchmarkAPIKeyLifecycleParallel(b *testing.B) {
+func BenchmarkAPIKeyLifecycleParallel(b *testing.B) { benchLifecycle(b, true) }
+
+func benchLifecycle(b *testing.B, parallel bool) {
 	srv, ln, c := newInMemoryClient(b)
 	ctx := context.Background()
-	user, err := c.CurrentUser(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
+	userID := currentUserID(b, c)
 	srv.ResetCounts()
 	var seq, ops atomic.Int64
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if err := keyLifecycle(ctx, c, user.ID, fmt.Sprintf("bench-%d", seq.Add(1))); err != nil {
-				b.Error(err)
-				return
-			}
-			ops.Add(1)
+	once := func() bool {
+		if err := keyLifecycle(ctx, c, userID, fmt.Sprintf("bench-%d", seq.Add(1))); err != nil {
+			b.Error(err)
+			return false
 		}
-	})
+		ops.Add(1)
+		return true
+	}
+	b.ReportAllocs()
+	if parallel {
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() && once() {
+			}
+		})
+	} else {
+		for b.Loop() && once() {
+		}
+	}
 	b.StopTimer()
 	if ops.Load() > 0 {
 		b.ReportMetric(float64(totalRequests(srv))/float64(ops.Load()), "requests/op")
@@ -76,11 +65,7 @@ func BenchmarkAPIKeyLifecycleParallel(b *testing.B) {
 func BenchmarkDecodeAPIKey(b *testing.B) {
 	srv, _, c := newInMemoryClient(b)
 	ctx := context.Background()
-	user, err := c.CurrentUser(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	k, err := c.CreateAPIKey(ctx, placeos.APIKeyCreate{Name: "decode", UserID: user.ID, Scopes: []string{"public"}, Permissions: "user"})
+	k, err := c.CreateAPIKey(ctx, placeos.APIKeyCreate{Name: "decode", UserID: currentUserID(b, c), Scopes: []string{"public"}, Permissions: "user"})
 	if err != nil {
 		b.Fatal(err)
 	}

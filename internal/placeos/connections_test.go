@@ -12,10 +12,7 @@ import (
 func TestConnectionsAreReused(t *testing.T) {
 	srv, ln, c := newInMemoryClient(t)
 	ctx := context.Background()
-	user, err := c.CurrentUser(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	userID := currentUserID(t, c)
 	const workers, perWorker = 10, 20
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
@@ -24,7 +21,7 @@ func TestConnectionsAreReused(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < perWorker; i++ {
-				if err := keyLifecycle(ctx, c, user.ID, fmt.Sprintf("reuse-%d-%d", w, i)); err != nil {
+				if err := keyLifecycle(ctx, c, userID, fmt.Sprintf("reuse-%d-%d", w, i)); err != nil {
 					errs <- err
 					return
 				}

@@ -185,3 +185,13 @@ func keyLifecycle(ctx context.Context, c *placeos.Client, userID, name string) e
 	}
 	return c.DeleteAPIKey(ctx, k.ID)
 }
+
+// currentUserID is the id of the user the client's credentials act as.
+func currentUserID(tb testing.TB, c *placeos.Client) string {
+	tb.Helper()
+	u, err := c.CurrentUser(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return u.ID
+}

@@ -106,25 +106,28 @@ func TestReliabilityBadServers(t *testing.T) {
 		noKeyMade(t, s, seeded)
 	})
 
-	t.Run("wrong OAuth password", func(t *testing.T) {
-		t.Parallel()
-		s := newServer(t)
-		seed := s.Seed()
-		w := newCLIWorkspace(t)
-		w.write("main.tf", badInputConfig(fmt.Sprintf("url = %q\nusername = %q\npassword = \"not-the-password\"\nclient_id = %q\nclient_secret = %q",
-			s.URL(), seed.Admin.Email, seed.OAuthClientID, seed.OAuthClientSecret)))
-		expectFailure(t, w, "(?s)refused the password login.*`username`.*`password`.*invalid_grant", "plan", "-input=false")
-	})
-
-	t.Run("wrong OAuth client_secret", func(t *testing.T) {
-		t.Parallel()
-		s := newServer(t)
-		seed := s.Seed()
-		w := newCLIWorkspace(t)
-		w.write("main.tf", badInputConfig(fmt.Sprintf("url = %q\nusername = %q\npassword = %q\nclient_id = %q\nclient_secret = \"not-the-secret\"",
-			s.URL(), seed.Admin.Email, seed.AdminPassword, seed.OAuthClientID)))
-		expectFailure(t, w, "(?s)refused the password login.*`client_id`.*`client_secret`.*invalid_client", "plan", "-input=false")
-	})
+	for _, tc := range []struct {
+		name, wrong, want string
+	}{
+		{"wrong OAuth password", "password", "(?s)refused the password login.*`username`.*`password`.*invalid_grant"},
+		{"wrong OAuth client_secret", "client_secret", "(?s)refused the password login.*`client_id`.*`client_secret`.*invalid_client"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := newServer(t)
+			seed := s.Seed()
+			password, secret := seed.AdminPassword, seed.OAuthClientSecret
+			if tc.wrong == "password" {
+				password = "not-the-password"
+			} else {
+				secret = "not-the-secret"
+			}
+			w := newCLIWorkspace(t)
+			w.write("main.tf", badInputConfig(fmt.Sprintf("url = %q\nusername = %q\npassword = %q\nclient_id = %q\nclient_secret = %q",
+				s.URL(), seed.Admin.Email, password, seed.OAuthClientID, secret)))
+			expectFailure(t, w, tc.want, "plan", "-input=false")
+		})
+	}
 
 	// A web page where the API should be: a 200 that is HTML.
 	t.Run("server answers HTML", func(t *testing.T) {

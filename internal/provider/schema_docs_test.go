@@ -4,85 +4,52 @@ import (
 	"context"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/datasource"
-	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
-	"github.com/hashicorp/terraform-plugin-framework/list"
-	"github.com/hashicorp/terraform-plugin-framework/provider"
-	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 )
 
-// describedAttribute is what every schema attribute type has in common here.
-type describedAttribute interface {
-	GetMarkdownDescription() string
-}
-
-// attributesOf flattens a schema's attributes, nested list attributes included.
-func attributesOf[A describedAttribute](attrs map[string]A) map[string]describedAttribute {
-	out := map[string]describedAttribute{}
-	for name, a := range attrs {
-		out[name] = a
-		if nested, ok := any(a).(dsschema.ListNestedAttribute); ok {
-			for nestedName, na := range nested.NestedObject.Attributes {
-				out[name+"."+nestedName] = na
-			}
-		}
-	}
-	return out
-}
-
 // TestEverySchemaAttributeIsDocumented: the MarkdownDescription is the documentation
-// (tfplugindocs renders it), so none may be empty, nested attributes included.
+// (tfplugindocs renders it), so none may be empty, nested attributes included. The schemas are
+// read as Terraform reads them, from the served provider's GetProviderSchema.
 func TestEverySchemaAttributeIsDocumented(t *testing.T) {
 	ctx := context.Background()
-	p := &placeosProvider{}
-	check := func(owner, description string, attrs map[string]describedAttribute) {
-		if description == "" {
-			t.Errorf("%s has no MarkdownDescription", owner)
-		}
-		for name, a := range attrs {
-			if a.GetMarkdownDescription() == "" {
-				t.Errorf("%s: attribute %q has no MarkdownDescription", owner, name)
+	resp, err := NewProtocol6Server(New("test"))().GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range resp.Diagnostics {
+		t.Errorf("GetProviderSchema: %s: %s", d.Summary, d.Detail)
+	}
+	markdown := func(description string, kind tfprotov6.StringKind) bool {
+		return description != "" && kind == tfprotov6.StringKindMarkdown
+	}
+	var checkAttributes func(owner, prefix string, attrs []*tfprotov6.SchemaAttribute)
+	checkAttributes = func(owner, prefix string, attrs []*tfprotov6.SchemaAttribute) {
+		for _, a := range attrs {
+			if !markdown(a.Description, a.DescriptionKind) {
+				t.Errorf("%s: attribute %q has no MarkdownDescription", owner, prefix+a.Name)
+			}
+			if a.NestedType != nil {
+				checkAttributes(owner, prefix+a.Name+".", a.NestedType.Attributes)
 			}
 		}
 	}
+	check := func(owner string, s *tfprotov6.Schema) {
+		if !markdown(s.Block.Description, s.Block.DescriptionKind) {
+			t.Errorf("%s has no MarkdownDescription", owner)
+		}
+		checkAttributes(owner, "", s.Block.Attributes)
+	}
 
-	var ps provider.SchemaResponse
-	p.Schema(ctx, provider.SchemaRequest{}, &ps)
-	check("provider", ps.Schema.MarkdownDescription, attributesOf(ps.Schema.Attributes))
-
+	check("provider", resp.Provider)
 	count := 0
-	for _, f := range p.Resources(ctx) {
-		var meta resource.MetadataResponse
-		var s resource.SchemaResponse
-		f().Metadata(ctx, resource.MetadataRequest{ProviderTypeName: "placeos"}, &meta)
-		f().Schema(ctx, resource.SchemaRequest{}, &s)
-		check("resource "+meta.TypeName, s.Schema.MarkdownDescription, attributesOf(s.Schema.Attributes))
-		count++
-	}
-	for _, f := range p.DataSources(ctx) {
-		var meta datasource.MetadataResponse
-		var s datasource.SchemaResponse
-		f().Metadata(ctx, datasource.MetadataRequest{ProviderTypeName: "placeos"}, &meta)
-		f().Schema(ctx, datasource.SchemaRequest{}, &s)
-		check("data source "+meta.TypeName, s.Schema.MarkdownDescription, attributesOf(s.Schema.Attributes))
-		count++
-	}
-	for _, f := range p.EphemeralResources(ctx) {
-		var meta ephemeral.MetadataResponse
-		var s ephemeral.SchemaResponse
-		f().Metadata(ctx, ephemeral.MetadataRequest{ProviderTypeName: "placeos"}, &meta)
-		f().Schema(ctx, ephemeral.SchemaRequest{}, &s)
-		check("ephemeral resource "+meta.TypeName, s.Schema.MarkdownDescription, attributesOf(s.Schema.Attributes))
-		count++
-	}
-	for _, f := range p.ListResources(ctx) {
-		var meta resource.MetadataResponse
-		var s list.ListResourceSchemaResponse
-		f().Metadata(ctx, resource.MetadataRequest{ProviderTypeName: "placeos"}, &meta)
-		f().ListResourceConfigSchema(ctx, list.ListResourceSchemaRequest{}, &s)
-		check("list resource "+meta.TypeName, s.Schema.MarkdownDescription, attributesOf(s.Schema.Attributes))
-		count++
+	for kind, schemas := range map[string]map[string]*tfprotov6.Schema{
+		"resource": resp.ResourceSchemas, "data source": resp.DataSourceSchemas,
+		"ephemeral resource": resp.EphemeralResourceSchemas, "list resource": resp.ListResourceSchemas,
+	} {
+		for name, s := range schemas {
+			check(kind+" "+name, s)
+			count++
+		}
 	}
 	if count != 6 {
 		t.Errorf("checked %d resources and data sources, want 6 (placeos_api_key, its ephemeral and list twins, and 3 data sources)", count)
