@@ -1,7 +1,7 @@
 package placeos_test
 
 // Benchmarks of the client's hot paths against the in-memory PlaceOS API (the connection reuse
-// they depend on is tested in connections_test.go). `make bench` (internal/cmd/placeos-bench) measures the provider as a
+// they depend on is tested in concurrency_test.go). `make bench` (internal/cmd/placeos-bench) measures the provider as a
 // whole through the Terraform CLI; these isolate the client:
 //
 //	go test ./internal/placeos -run '^$' -bench . -benchmem

@@ -129,41 +129,37 @@ func TestReliabilityBadServers(t *testing.T) {
 		})
 	}
 
-	// A web page where the API should be: a 200 that is HTML.
-	t.Run("server answers HTML", func(t *testing.T) {
-		t.Parallel()
-		url := serveOn(t, "127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			_, _ = w.Write([]byte("<!doctype html><html><body><h1>Welcome to nginx!</h1></body></html>"))
-		}))
-		w := newCLIWorkspace(t)
-		w.write("main.tf", badInputConfig(fmt.Sprintf("url = %q\napi_key = \"k.s\"\nmax_retries = 0", url)))
-		expectFailure(t, w, "(?s)not the JSON PlaceOS sends \\(text/html.*`url`", "plan", "-input=false")
-	})
-
-	// A proxy's error page: 502 in HTML, retried, then reported with its status.
-	t.Run("proxy answers 502 HTML", func(t *testing.T) {
-		t.Parallel()
-		url := serveOn(t, "127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("Content-Type", "text/html")
-			w.WriteHeader(http.StatusBadGateway)
-			_, _ = w.Write([]byte("<html><body>502 Bad Gateway</body></html>"))
-		}))
-		w := newCLIWorkspace(t)
-		w.write("main.tf", badInputConfig(fmt.Sprintf("url = %q\napi_key = \"k.s\"\nmax_retries = 1", url)))
-		expectFailure(t, w, "(?s)502 Bad Gateway: the answer is not PlaceOS JSON \\(text/html.*`max_retries`", "plan", "-input=false")
-	})
-
-	t.Run("server answers garbage JSON", func(t *testing.T) {
-		t.Parallel()
-		url := serveOn(t, "127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = w.Write([]byte(`{"id": 42, "name": ["not", "a", "string"], "domain": {`))
-		}))
-		w := newCLIWorkspace(t)
-		w.write("main.tf", badInputConfig(fmt.Sprintf("url = %q\napi_key = \"k.s\"\nmax_retries = 0", url)))
-		expectFailure(t, w, "(?s)not the JSON PlaceOS sends \\(application/json.*`url`", "plan", "-input=false")
-	})
+	// Servers that answer, but not as PlaceOS does.
+	for _, tc := range []struct {
+		name, contentType string
+		status            int
+		body, maxRetries  string
+		want              string
+	}{
+		// A web page where the API should be: a 200 that is HTML.
+		{"server answers HTML", "text/html; charset=utf-8", http.StatusOK,
+			"<!doctype html><html><body><h1>Welcome to nginx!</h1></body></html>", "0",
+			"(?s)not the JSON PlaceOS sends \\(text/html.*`url`"},
+		// A proxy's error page: 502 in HTML, retried, then reported with its status.
+		{"proxy answers 502 HTML", "text/html", http.StatusBadGateway,
+			"<html><body>502 Bad Gateway</body></html>", "1",
+			"(?s)502 Bad Gateway: the answer is not PlaceOS JSON \\(text/html.*`max_retries`"},
+		{"server answers garbage JSON", "application/json", http.StatusOK,
+			`{"id": 42, "name": ["not", "a", "string"], "domain": {`, "0",
+			"(?s)not the JSON PlaceOS sends \\(application/json.*`url`"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			url := serveOn(t, "127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", tc.contentType)
+				w.WriteHeader(tc.status)
+				_, _ = w.Write([]byte(tc.body))
+			}))
+			w := newCLIWorkspace(t)
+			w.write("main.tf", badInputConfig(fmt.Sprintf("url = %q\napi_key = \"k.s\"\nmax_retries = %s", url, tc.maxRetries)))
+			expectFailure(t, w, tc.want, "plan", "-input=false")
+		})
+	}
 
 	t.Run("server hangs", func(t *testing.T) {
 		t.Parallel()
