@@ -31,6 +31,13 @@ var (
 	keyRouteSet = []string{postKeys, patchKey, deleteKey, showKey}
 )
 
+// lobbyPanelLevel2 is the body of the lifecycle test's key once it has been updated in place.
+const lobbyPanelLevel2 = `
+  name        = "Lobby Panel"
+  description = "front desk, level 2"
+  scopes      = ["SYSTEMS.read", "modules", "zones.write"]
+  permissions = "support"`
+
 func keyConfig(s *placeostest.Server, body string) string {
 	return providerConfig(s) + "resource \"placeos_api_key\" \"test\" {\n" + body + "\n}\n"
 }
@@ -108,12 +115,7 @@ func TestAPIKeyLifecycle(t *testing.T) {
 			},
 			{
 				// Same names in PlaceOS's spelling plus an expiry in another zone: in place, same key and secret.
-				Config: keyConfig(s, fmt.Sprintf(`
-  name        = "Lobby Panel"
-  description = "front desk, level 2"
-  scopes      = ["SYSTEMS.read", "modules", "zones.write"]
-  permissions = "support"
-  expires_at  = %q`, futureOffset)),
+				Config: keyConfig(s, lobbyPanelLevel2+fmt.Sprintf("\n  expires_at  = %q", futureOffset)),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionUpdate),
 				}},
@@ -145,11 +147,7 @@ func TestAPIKeyLifecycle(t *testing.T) {
 			},
 			{
 				// Removing expires_at clears the expiry on the server.
-				Config: keyConfig(s, `
-  name        = "Lobby Panel"
-  description = "front desk, level 2"
-  scopes      = ["SYSTEMS.read", "modules", "zones.write"]
-  permissions = "support"`),
+				Config: keyConfig(s, lobbyPanelLevel2),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionUpdate),
 					plancheck.ExpectKnownValue(keyAddr, tfjsonpath.New("expires_at"), knownvalue.Null()),
@@ -168,12 +166,7 @@ func TestAPIKeyLifecycle(t *testing.T) {
 			},
 			{
 				// A new user replaces the key: new id, new secret, old key gone.
-				Config: keyConfig(s, fmt.Sprintf(`
-  name        = "Lobby Panel"
-  description = "front desk, level 2"
-  scopes      = ["SYSTEMS.read", "modules", "zones.write"]
-  permissions = "support"
-  user_id     = %q`, seed.Panel.ID)),
+				Config: keyConfig(s, lobbyPanelLevel2+fmt.Sprintf("\n  user_id     = %q", seed.Panel.ID)),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionDestroyBeforeCreate),
 				}},
