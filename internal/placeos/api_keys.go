@@ -71,9 +71,6 @@ func (in APIKeyUpdate) body() map[string]any {
 	return b
 }
 
-// NormalizeName is how PlaceOS stores and compares key names: trimmed and lower-cased.
-func NormalizeName(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
-
 // createRounds bounds how often a create is repeated after cleaning up a key that an earlier,
 // unanswered attempt made.
 const createRounds = 3
@@ -161,7 +158,7 @@ func (c *Client) findOwnCreate(ctx context.Context, in APIKeyCreate, start time.
 	if err != nil || k == nil {
 		return nil, err
 	}
-	if k.UserID == in.UserID && strings.TrimSpace(k.Description) == strings.TrimSpace(in.Description) &&
+	if k.UserID == in.UserID && SameDescription(in.Description, k.Description) &&
 		strings.EqualFold(k.Permissions, in.Permissions) && !k.CreatedAt.Before(start.Add(-clockSkew)) {
 		return k, nil
 	}
@@ -169,16 +166,18 @@ func (c *Client) findOwnCreate(ctx context.Context, in APIKeyCreate, start time.
 }
 
 // FindAPIKeyByName returns the key of the domain authorityID ("": any the credentials can
-// list) whose name is name as PlaceOS compares names, or nil when there is none.
+// list) that holds the name `name` for a create, as PlaceOS compares names (IsCreatedName), or
+// nil when there is none.
 func (c *Client) FindAPIKeyByName(ctx context.Context, authorityID, name string) (*APIKey, error) {
 	keys, err := c.ListAPIKeys(ctx, ListAPIKeysOptions{AuthorityID: authorityID})
 	if err != nil {
 		return nil, err
 	}
-	want := NormalizeName(name)
 	for i := range keys {
 		k := &keys[i]
-		if NormalizeName(k.Name) == want && (authorityID == "" || k.AuthorityID == authorityID) {
+		// The name a create of `name` would store, exactly: uniqueness compares that with the
+		// stored names, so a key renamed by an update to "Foo" does not hold "foo".
+		if IsCreatedName(k.Name, name) && (authorityID == "" || k.AuthorityID == authorityID) {
 			return k, nil
 		}
 	}

@@ -296,7 +296,14 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 
 func (c *Client) doOnce(ctx context.Context, r request) (*response, error) {
 	u := *c.base
-	u.Path = APIBasePath + r.path
+	// r.path holds escaped segments (url.PathEscape): send them as they are, so that each is
+	// encoded exactly once on the wire (PlaceOS decodes a path once).
+	u.RawPath = APIBasePath + r.path
+	if p, err := url.PathUnescape(u.RawPath); err == nil {
+		u.Path = p
+	} else {
+		u.Path, u.RawPath = u.RawPath, ""
+	}
 	if len(r.query) > 0 {
 		u.RawQuery = r.query.Encode()
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -169,9 +168,11 @@ func (s *Server) keysUpdate(rq *request) response {
 func (s *Server) saveFailures(k *APIKey, checkName bool, now time.Time) []failure {
 	var failures []failure
 	if checkName {
+		// ensure_unique compares the transformed name with the stored names exactly
+		// (SQL equality): a key renamed to "Foo" by an update does not hold "foo".
 		want := normalName(k.Name)
 		for _, other := range s.st.keys {
-			if other.ID != k.ID && other.AuthorityID == k.AuthorityID && normalName(other.Name) == want {
+			if other.ID != k.ID && other.AuthorityID == k.AuthorityID && other.Name == want {
 				failures = append(failures, failure{"name", "should be unique"})
 				break
 			}
@@ -183,9 +184,8 @@ func (s *Server) saveFailures(k *APIKey, checkName bool, now time.Time) []failur
 	return failures
 }
 
+// normalName is the transform of ensure_unique: trimmed and lower-cased.
 func normalName(n string) string { return strings.ToLower(strings.TrimSpace(n)) }
-
-var htmlTag = regexp.MustCompile(`<[^>]*>`)
 
 // optional is a body field: absent, null, or a value.
 type optional[T any] struct {
@@ -203,10 +203,10 @@ type keyInput struct {
 // apply copies the fields present in the body onto k (assign_attributes).
 func (in *keyInput) apply(k *APIKey) {
 	if in.name.set && !in.name.null {
-		k.Name = htmlTag.ReplaceAllString(in.name.v, "") // sanitize: :text
+		k.Name = strings.TrimSpace(sanitizeText(in.name.v)) // sanitize: :text
 	}
 	if in.description.set && !in.description.null {
-		k.Description = in.description.v
+		k.Description = sanitizeCommon(in.description.v)
 	}
 	if in.scopes.set && !in.scopes.null {
 		k.Scopes = in.scopes.v

@@ -360,14 +360,18 @@ func TestAPIKeyAuthorisation(t *testing.T) {
 		return x
 	}
 	keys := map[string]string{
-		"admin public":     sd.AdminAPIKey,
-		"admin api_keys":   mk("admin", "api_keys"),
-		"admin read":       mk("admin", "api_keys.Read"),
-		"admin write":      mk("admin", "api_keys.Write"),
-		"admin domains":    mk("admin", "domains"),
-		"admin_support rw": mk("admin_support", "api_keys.Read", "api_keys.Write"),
-		"support public":   sd.SupportAPIKey,
-		"user public":      mk("user", "public"),
+		"admin public":      sd.AdminAPIKey,
+		"admin api_keys":    mk("admin", "api_keys"),
+		"admin read":        mk("admin", "api_keys.Read"),
+		"admin write":       mk("admin", "api_keys.Write"),
+		"admin domains":     mk("admin", "domains"),
+		"admin_support rw":  mk("admin_support", "api_keys.Read", "api_keys.Write"),
+		"admin wr":          mk("admin", "api_keys.Write", "api_keys.Read"),
+		"admin all read":    mk("admin", "api_keys", "api_keys.Read"),
+		"admin public read": mk("admin", "public.Read", "public"),
+		"admin Api_keys":    mk("admin", "Api_keys"),
+		"support public":    sd.SupportAPIKey,
+		"user public":       mk("user", "public"),
 	}
 	const ok, no = "ok", "403"
 	tests := []struct {
@@ -379,7 +383,13 @@ func TestAPIKeyAuthorisation(t *testing.T) {
 		{"admin read", ok, ok, no, no, no, ok},
 		{"admin write", no, no, ok, ok, ok, ok}, // write does not imply read
 		{"admin domains", no, no, no, no, no, ok},
-		{"admin_support rw", ok, ok, ok, ok, ok, ok},
+		// Only the first entry of a resource counts.
+		{"admin_support rw", ok, ok, no, no, no, ok},
+		{"admin wr", no, no, ok, ok, ok, ok},
+		{"admin all read", ok, ok, ok, ok, ok, ok},
+		{"admin public read", ok, ok, no, no, no, ok},
+		// Resource names are case-sensitive.
+		{"admin Api_keys", no, no, no, no, no, ok},
 		{"support public", no, no, no, no, no, ok},
 		{"user public", no, no, no, no, no, ok},
 	}
@@ -474,10 +484,15 @@ func TestAPIKeyIndexPagination(t *testing.T) {
 	if r.header.Get("X-Total-Count") != "11" {
 		t.Errorf("q=*: total %q", r.header.Get("X-Total-Count"))
 	}
-	// Clamping, and a bad limit.
+	// Clamping, and a bad limit: limit is a UInt32, so a negative one is a 400.
 	r = do(t, s, call{path: keysPath + "?limit=-5", key: sd.AdminAPIKey})
-	if r.header.Get("Content-Range") != "api_key 0-0/11" || string(r.body) != "[]" {
-		t.Errorf("limit=-5: %q %s", r.header.Get("Content-Range"), r.body)
+	expectStatus(t, r, 400)
+	if r.object(t)["parameter"] != "limit" {
+		t.Errorf("limit=-5 body: %s", r.body)
+	}
+	r = do(t, s, call{path: keysPath + "?limit=20000&offset=-3", key: sd.AdminAPIKey})
+	if r.header.Get("Content-Range") != "api_key 0-11/11" {
+		t.Errorf("limit=20000&offset=-3: %q", r.header.Get("Content-Range"))
 	}
 	r = do(t, s, call{path: keysPath + "?offset=100", key: sd.AdminAPIKey})
 	if string(r.body) != "[]" || r.header.Get("Link") != "" {

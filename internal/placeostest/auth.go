@@ -109,15 +109,20 @@ type caller struct {
 	authority *Domain // the current authority, from the Host header
 	aud       string  // the credential's domain
 	iat, exp  time.Time
-	jti       string
 }
 
 // can is can_read/can_write: "public" or the route's resource, with that access.
-// Write never implies read.
+// Write never implies read. Only the FIRST entry of a resource counts (user_jwt.cr,
+// utilities/scopes.cr): ["api_keys.read", "api_keys.write"] can only read. "public" is
+// checked the same way, separately. Resource names compare case-sensitively.
 func (c *caller) can(resource string, a access) bool {
+	return c.firstGrants("public", a) || c.firstGrants(resource, a)
+}
+
+func (c *caller) firstGrants(resource string, a access) bool {
 	for _, sc := range c.scopes {
-		if (sc.resource == "public" || sc.resource == resource) && sc.access&a == a {
-			return true
+		if sc.resource == resource {
+			return sc.access&a == a
 		}
 	}
 	return false
@@ -169,9 +174,10 @@ func credential(r *http.Request, header, param string) string {
 }
 
 func bearer(r *http.Request) string {
+	// The prefixes are case-sensitive, as on the real server: "bearer x" is no token.
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, tok, ok := strings.Cut(h, " ")
-		if ok && (strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "Token")) {
+		if ok && (scheme == "Bearer" || scheme == "Token") {
 			return strings.TrimSpace(tok)
 		}
 	}
@@ -223,7 +229,7 @@ func (s *Server) tokenCaller(tok string) (*caller, authError) {
 		delete(s.st.refresh, t.previousRefresh)
 		t.previousRefresh = ""
 	}
-	c := &caller{userID: t.userID, scopes: scopes, iat: t.issuedAt, exp: t.expiresAt, jti: t.jti}
+	c := &caller{userID: t.userID, scopes: scopes, iat: t.issuedAt, exp: t.expiresAt}
 	if u := s.st.users[t.userID]; u != nil {
 		c.perm = userPerm(u)
 		if d := s.st.domains[u.AuthorityID]; d != nil {
@@ -255,12 +261,12 @@ func requestHost(r *http.Request) string {
 	return strings.ToLower(h)
 }
 
-// userJWT is the body of GET /api_keys/inspect.
+// userJWT is the body of GET /api_keys/inspect: the claims without a jti (UserJWT has none;
+// only the signed OAuth token carries one).
 type userJWT struct {
 	Iss   string   `json:"iss"`
 	Iat   int64    `json:"iat"`
 	Exp   int64    `json:"exp"`
-	Jti   string   `json:"jti,omitempty"`
 	Aud   string   `json:"aud"`
 	Sub   string   `json:"sub"`
 	Scope []string `json:"scope"`
@@ -273,7 +279,7 @@ type userJWT struct {
 }
 
 func (s *Server) inspectBody(c *caller) userJWT {
-	j := userJWT{Iss: "POS", Iat: c.iat.Unix(), Exp: c.exp.Unix(), Jti: c.jti, Aud: c.aud, Sub: c.userID, Scope: []string{}}
+	j := userJWT{Iss: "POS", Iat: c.iat.Unix(), Exp: c.exp.Unix(), Aud: c.aud, Sub: c.userID, Scope: []string{}}
 	for _, sc := range c.scopes {
 		j.Scope = append(j.Scope, sc.String())
 	}

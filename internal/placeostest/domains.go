@@ -50,15 +50,15 @@ func (s *Server) domainsShow(rq *request) response {
 	return jsonResponse(http.StatusOK, renderDomain(d))
 }
 
-// domainsLookup needs no authentication: it maps an email's domain part to a
-// domain host name, returned as a bare JSON string.
+// domainsLookup needs no authentication: it maps an email's domain part (the
+// lower-cased text after the FIRST "@") to a domain host name, returned as a
+// bare JSON string. email_domains entries compare exactly.
 func (s *Server) domainsLookup(rq *request) response {
 	email := rq.PathValue("email")
-	at := strings.LastIndexByte(email, '@')
-	if at >= 0 {
-		part := strings.ToLower(email[at+1:])
+	if _, part, ok := strings.Cut(email, "@"); ok {
+		part = strings.ToLower(part)
 		for _, d := range sortedDomains(s.st) {
-			if slices.ContainsFunc(d.EmailDomains, func(e string) bool { return strings.EqualFold(e, part) }) {
+			if slices.Contains(d.EmailDomains, part) {
 				return jsonResponse(http.StatusOK, d.DomainName)
 			}
 		}

@@ -187,6 +187,11 @@ func tokenParams(rq *request) url.Values {
 	return params
 }
 
+// authorityVersion is the version /auth/authority reports. It has PlaceOS's own shape
+// (x.y.z): official clients such as @placeos/ts-client choose the /api/engine/v2 paths
+// only for a version of that shape, and fall back to legacy paths otherwise.
+const authorityVersion = "1.0.0"
+
 // authority is PlaceOS/auth's GET /auth/authority: the Host's domain without
 // created_at and internals, Rails-serialised (ISO timestamps), no auth needed.
 func (s *Server) authority(rq *request) response {
@@ -216,6 +221,6 @@ func (s *Server) authority(rq *request) response {
 	}{
 		d.ID, d.Name, d.Description, d.DomainName, d.LoginURL, d.LogoutURL, nonNilMap(d.Config),
 		nonNil(d.EmailDomains), d.UpdatedAt.UTC().Format("2006-01-02T15:04:05.000Z"),
-		"placeostest", false, false, tokenValid,
+		authorityVersion, false, false, tokenValid,
 	})
 }

@@ -15,6 +15,11 @@ func paginate[T any](r *http.Request, table string, rows []T) ([]T, http.Header,
 	if errResp != nil {
 		return nil, nil, errResp
 	}
+	if strings.HasPrefix(strings.TrimSpace(q.Get("limit")), "-") {
+		// limit is read as a UInt32: a negative value does not parse.
+		resp := parameterError("limit", fmt.Sprintf("invalid limit: %q is not a UInt32", q.Get("limit")), "UInt32")
+		return nil, nil, &resp
+	}
 	offset, errResp := intParam(q.Get("offset"), "offset", 0, 0, 1_000_000)
 	if errResp != nil {
 		return nil, nil, errResp

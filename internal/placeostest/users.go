@@ -104,7 +104,7 @@ func (s *Server) findUser(id, authorityID string) *User {
 }
 
 // usersCurrent is the caller's own user in the admin shape plus metadata.
-// It needs no users scope.
+// It needs no users scope. Credentials whose user no longer exists get 401.
 func (s *Server) usersCurrent(rq *request) response {
 	c, errResp := s.authenticate(rq.Request)
 	if errResp != nil {
@@ -112,7 +112,7 @@ func (s *Server) usersCurrent(rq *request) response {
 	}
 	u := s.st.users[c.userID]
 	if u == nil {
-		return errorResponse(http.StatusNotFound, "")
+		return errorResponse(http.StatusUnauthorized, "user not found")
 	}
 	j := renderUser(u, shapeAdmin)
 	j.AssociatedMetadata = map[string]any{}

@@ -68,11 +68,12 @@ func (e *apiKeyEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRe
 			"name_prefix": schema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: "Start of the key's name; a timestamp and random characters are appended. Default `" + defaultEphemeralPrefix + "`.",
-				Validators:          []validator.String{stringvalidator.LengthBetween(1, 200), notBlank{}},
+				Validators:          []validator.String{stringvalidator.LengthBetween(1, 200), notBlank{}, sanitizedName},
 			},
 			"description": schema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: "Free text. Default `\"\"`.",
+				Validators:          []validator.String{sanitizedDescription},
 			},
 			"user_id": schema.StringAttribute{
 				Optional:            true,
@@ -84,12 +85,12 @@ func (e *apiKeyEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRe
 				Optional:    true,
 				MarkdownDescription: "What the key may reach: resource names, or `<resource>.read` / `<resource>.write`. " +
 					"Default `[\"public\"]`.",
-				Validators: []validator.Set{setvalidator.SizeAtLeast(1), setvalidator.ValueStringsAre(scopeValidator{})},
+				Validators: []validator.Set{setvalidator.SizeAtLeast(1), setvalidator.ValueStringsAre(scopeValidator{}), scopesFirstMatch{}},
 			},
 			"permissions": schema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: "`user`, `support`, `admin` or `admin_support`. Default `user`.",
-				Validators:          []validator.String{stringvalidator.OneOf(permissionLevels...)},
+				Validators:          []validator.String{stringvalidator.OneOf(placeos.PermissionLevels...)},
 			},
 			"ttl": schema.StringAttribute{
 				Optional:            true,
@@ -133,15 +134,12 @@ func (e *apiKeyEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRe
 		ExpiresAt:   &expires,
 	}
 	if in.Scopes == nil {
-		in.Scopes = []string{"public"}
+		in.Scopes = placeos.DefaultScopes()
 	}
-	if in.Permissions == "" {
-		in.Permissions = "user"
-	}
+	in.Permissions = placeos.Permission(in.Permissions)
 	key, err := e.client.CreateAPIKey(ctx, in)
 	if err != nil {
-		resp.Diagnostics.AddError("Error Creating Ephemeral API Key",
-			fmt.Sprintf("Could not create the API key %q.\n\n%s", in.Name, describe(err, needAPIKeys)))
+		e.createFailed(err, user, in.Name, "Error Creating Ephemeral API Key", &resp.Diagnostics)
 		return
 	}
 	// Private data is JSON; the id is what Close needs to delete the key.
@@ -153,7 +151,7 @@ func (e *apiKeyEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRe
 				"before Terraform closes the ephemeral resource, delete the key yourself.", key.ID))
 	}
 	m.ID = types.StringValue(key.ID)
-	m.Name = types.StringValue(key.Name)
+	m.Name = types.StringValue(placeos.PlainText(key.Name))
 	m.XAPIKey = types.StringValue(key.XAPIKey)
 	m.ExpiresAt = timestamp(expires)
 	resp.Diagnostics.Append(resp.Result.Set(ctx, &m)...)

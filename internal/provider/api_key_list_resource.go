@@ -51,7 +51,7 @@ func (f apiKeyFilter) list(ctx context.Context, client *placeos.Client) ([]place
 	}
 	out := keys[:0]
 	for _, k := range keys {
-		if (known(f.UserID) && k.UserID != f.UserID.ValueString()) || (nameRE != nil && !nameRE.MatchString(k.Name)) {
+		if (known(f.UserID) && k.UserID != f.UserID.ValueString()) || (nameRE != nil && !nameRE.MatchString(placeos.PlainText(k.Name))) {
 			continue
 		}
 		out = append(out, k)

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -111,13 +110,10 @@ func setModel(ctx context.Context, dst interface {
 func (m *apiKeyModel) setFromAPI(ctx context.Context, k *placeos.APIKey, prior apiKeyModel, diags *diag.Diagnostics) {
 	m.ID = types.StringValue(k.ID)
 	m.Name = reconcileName(prior.Name, k.Name)
-	m.Description = types.StringValue(k.Description)
+	m.Description = reconcileDescription(prior.Description, k.Description)
 	m.UserID = types.StringValue(k.UserID)
 	m.AuthorityID = types.StringValue(k.AuthorityID)
-	m.Permissions = types.StringValue(strings.ToLower(k.Permissions))
-	if k.Permissions == "" {
-		m.Permissions = types.StringValue("user")
-	}
+	m.Permissions = types.StringValue(placeos.Permission(k.Permissions))
 	scopes := reconcileScopes(stringsOf(ctx, prior.Scopes, diags), k.Scopes)
 	set, d := types.SetValueFrom(ctx, types.StringType, scopes)
 	diags.Append(d...)

@@ -33,7 +33,6 @@ var (
 	_ resource.ResourceWithModifyPlan     = (*apiKeyResource)(nil)
 )
 
-var permissionLevels = []string{"user", "support", "admin", "admin_support"}
 
 type apiKeyResource struct {
 	resourceBase
@@ -64,6 +63,7 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 					stringvalidator.ExactlyOneOf(path.MatchRoot("name_prefix")),
 					stringvalidator.LengthBetween(1, 255),
 					notBlank{},
+					sanitizedName,
 				},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
@@ -72,13 +72,14 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				MarkdownDescription: "Creates a unique name that starts with this prefix (a timestamp and random " +
 					"characters are appended; the result is in `name`). Lets `create_before_destroy` replace a key while " +
 					"the old one still exists, despite unique names. Changing it replaces the key.",
-				Validators:    []validator.String{stringvalidator.LengthBetween(1, 200), notBlank{}},
+				Validators:    []validator.String{stringvalidator.LengthBetween(1, 200), notBlank{}, sanitizedName},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"description": schema.StringAttribute{
 				Optional: true, Computed: true,
 				Default:             stringdefault.StaticString(""),
 				MarkdownDescription: "Free text. Default `\"\"`. Changing it updates the key in place.",
+				Validators:          []validator.String{sanitizedDescription},
 			},
 			"user_id": schema.StringAttribute{
 				Optional: true, Computed: true,
@@ -98,22 +99,23 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"scopes": schema.SetAttribute{
 				ElementType: types.StringType,
 				Optional:    true, Computed: true,
-				Default: setdefault.StaticValue(types.SetValueMust(types.StringType, []attr.Value{types.StringValue("public")})),
+				Default: setdefault.StaticValue(types.SetValueMust(types.StringType, []attr.Value{types.StringValue(placeos.PublicScope)})),
 				MarkdownDescription: "What the key may reach, within `permissions`. Each is a resource name (full access) or " +
 					"`<resource>.read` / `<resource>.write`. Default `[\"public\"]`: every route the permission level allows. " +
 					"Compared case-insensitively. Changing them updates the key in place.",
 				Validators: []validator.Set{
 					setvalidator.SizeAtLeast(1),
 					setvalidator.ValueStringsAre(scopeValidator{}),
+					scopesFirstMatch{},
 				},
 			},
 			"permissions": schema.StringAttribute{
 				Optional: true, Computed: true,
-				Default: stringdefault.StaticString("user"),
+				Default: stringdefault.StaticString(placeos.DefaultPermission),
 				MarkdownDescription: "Permission level of the key: `user`, `support`, `admin` or `admin_support`. Default " +
 					"`user`. It replaces the user's own level (a `user` key of a sys_admin is not an admin). Changing it " +
 					"updates the key in place.",
-				Validators: []validator.String{stringvalidator.OneOf(permissionLevels...)},
+				Validators: []validator.String{stringvalidator.OneOf(placeos.PermissionLevels...)},
 			},
 			"expires_at": schema.StringAttribute{
 				Optional: true, Computed: true,
@@ -328,7 +330,10 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Error Creating API Key", fmt.Sprintf("Could not create the API key %q.\n\n%s", name, describe(err, needAPIKeys)))
+		r.createFailed(err, user, name, "Error Creating API Key", &resp.Diagnostics)
+		return
+	}
+	if !r.checkCreated(ctx, user, key, plan.AuthorityID, &resp.Diagnostics) {
 		return
 	}
 	if in.ExpiresAt != nil && key.ExpiresAt.IsZero() {
@@ -410,7 +415,7 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 	if !plan.Description.Equal(state.Description) {
 		in.Description, changed = plan.Description.ValueStringPointer(), true
 	}
-	if planned := stringsOf(ctx, plan.Scopes, &resp.Diagnostics); !sameScopeSet(planned, stringsOf(ctx, state.Scopes, &resp.Diagnostics)) {
+	if planned := stringsOf(ctx, plan.Scopes, &resp.Diagnostics); !placeos.SameScopes(planned, stringsOf(ctx, state.Scopes, &resp.Diagnostics)) {
 		in.Scopes, changed = planned, true
 	}
 	if !plan.Permissions.Equal(state.Permissions) {

@@ -9,6 +9,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/placeos/terraform-provider-placeos/internal/placeos"
 )
 
 var _ datasource.DataSourceWithConfigure = (*apiKeysDataSource)(nil)
@@ -96,22 +98,19 @@ func (d *apiKeysDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	}
 	items := make([]attr.Value, 0, len(keys))
 	for _, k := range keys {
+		name := placeos.PlainText(k.Name)
 		scopes := make([]attr.Value, len(k.Scopes))
 		for i, s := range k.Scopes {
-			scopes[i] = types.StringValue(canonicalScope(s))
-		}
-		permissions := k.Permissions
-		if permissions == "" {
-			permissions = "user"
+			scopes[i] = types.StringValue(placeos.CanonicalScope(s))
 		}
 		obj, diags := types.ObjectValue(apiKeyListItemAttrs, map[string]attr.Value{
 			"id":           types.StringValue(k.ID),
-			"name":         types.StringValue(k.Name),
-			"description":  types.StringValue(k.Description),
+			"name":         types.StringValue(name),
+			"description":  types.StringValue(placeos.PlainText(k.Description)),
 			"user_id":      types.StringValue(k.UserID),
 			"authority_id": types.StringValue(k.AuthorityID),
 			"scopes":       types.SetValueMust(types.StringType, scopes),
-			"permissions":  types.StringValue(permissions),
+			"permissions":  types.StringValue(placeos.Permission(k.Permissions)),
 			"expires_at":   timestamp(k.ExpiresAt.Time),
 			"created_at":   timestamp(k.CreatedAt.Time),
 			"updated_at":   timestamp(k.UpdatedAt.Time),

@@ -2,8 +2,6 @@ package provider
 
 import (
 	"fmt"
-	"regexp"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -11,38 +9,14 @@ import (
 	"github.com/placeos/terraform-provider-placeos/internal/placeos"
 )
 
-// scopePattern is `resource` or `resource.read` / `resource.write`. PlaceOS also parses
-// `.all` and `.none`, but `.all` is the bare resource and `.none` grants nothing.
-var scopePattern = regexp.MustCompile(`^[A-Za-z0-9_-]+(\.(?i:read|write))?$`)
-
-// ParseScope checks one scope string and returns its canonical form (access part lower-cased).
-func ParseScope(s string) (string, error) {
-	if !scopePattern.MatchString(s) {
-		return "", fmt.Errorf("%q is not a PlaceOS scope: write a resource name (letters, digits, `_`, `-`), "+
-			"optionally followed by `.read` or `.write`, e.g. \"public\", \"api_keys\", \"systems.read\"", s)
-	}
-	return canonicalScope(s), nil
-}
-
-// canonicalScope lower-cases the access part: PlaceOS answers `api_keys.Read` for `api_keys.read`.
-func canonicalScope(s string) string {
-	if i := strings.LastIndexByte(s, '.'); i >= 0 {
-		return s[:i] + strings.ToLower(s[i:])
-	}
-	return s
-}
-
-// sameScope compares scopes the way PlaceOS does: case-insensitively.
-func sameScope(a, b string) bool { return strings.EqualFold(a, b) }
-
 // reconcileScopes maps the server's scopes onto the spelling in prior (plan or state), so that
-// `api_keys.Read` from the server matches `api_keys.read` in the configuration.
+// `api_keys.Read` from the server matches `api_keys.read` in the configuration (placeos.SameScope).
 func reconcileScopes(prior, server []string) []string {
 	out := make([]string, 0, len(server))
 	for _, s := range server {
-		v := canonicalScope(s)
+		v := placeos.CanonicalScope(s)
 		for _, p := range prior {
-			if sameScope(p, s) {
+			if placeos.SameScope(p, s) {
 				v = p
 				break
 			}
@@ -52,32 +26,22 @@ func reconcileScopes(prior, server []string) []string {
 	return out
 }
 
-// sameScopeSet: equal as sets, case-insensitively.
-func sameScopeSet(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for _, x := range a {
-		found := false
-		for _, y := range b {
-			if sameScope(x, y) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
-}
-
-// reconcileName keeps prior's spelling when PlaceOS only lower-cased or trimmed it.
+// reconcileName keeps prior's spelling when PlaceOS only escaped, trimmed or lower-cased it
+// (placeos.SameName); otherwise the stored name, unescaped.
 func reconcileName(prior types.String, server string) types.String {
-	if !prior.IsNull() && !prior.IsUnknown() && placeos.NormalizeName(prior.ValueString()) == placeos.NormalizeName(server) {
+	if known(prior) && placeos.SameName(prior.ValueString(), server) {
 		return prior
 	}
-	return types.StringValue(server)
+	return types.StringValue(placeos.PlainText(server))
+}
+
+// reconcileDescription keeps prior's spelling when PlaceOS only escaped it
+// (placeos.SameDescription); otherwise the stored description, unescaped.
+func reconcileDescription(prior types.String, server string) types.String {
+	if known(prior) && placeos.SameDescription(prior.ValueString(), server) {
+		return prior
+	}
+	return types.StringValue(placeos.PlainText(server))
 }
 
 // timestamp formats a server time for state: RFC 3339 in UTC, whole seconds.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/placeos/terraform-provider-placeos/internal/placeos"
 )
 
 // serverScope is how PlaceOS writes a scope back: the access part capitalised
@@ -16,7 +18,7 @@ func serverScope(s string) string {
 	return resource + "." + strings.ToUpper(access[:1]) + strings.ToLower(access[1:])
 }
 
-// FuzzParseScope: ParseScope never panics; what it accepts is the same scope in canonical form
+// FuzzParseScope: placeos.ParseScope never panics; what it accepts is the same scope in canonical form
 // (the resource untouched, the access part lower-cased), canonical forms parse to themselves,
 // and the server's capitalised answer maps back to what the user wrote, so no plan shows a diff.
 // What it refuses gets an error that quotes the scope and shows the fix.
@@ -29,7 +31,8 @@ func FuzzParseScope(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		canonical, err := ParseScope(s)
+		sc, err := placeos.ParseScope(s)
+		canonical := sc.String()
 		if err != nil {
 			if canonical != "" {
 				t.Fatalf("an error with a result %q", canonical)
@@ -47,7 +50,7 @@ func FuzzParseScope(f *testing.F) {
 		if cr != resource || ca != strings.ToLower(access) || (hasAccess && ca != "read" && ca != "write") {
 			t.Fatalf("%q canonical %q", s, canonical)
 		}
-		if again, err := ParseScope(canonical); err != nil || again != canonical {
+		if again, err := placeos.ParseScope(canonical); err != nil || again.String() != canonical {
 			t.Fatalf("canonical %q parses to %q, %v", canonical, again, err)
 		}
 		// The server's spelling maps back onto the configured one.
@@ -55,10 +58,10 @@ func FuzzParseScope(f *testing.F) {
 		if got := reconcileScopes([]string{s}, []string{server}); len(got) != 1 || got[0] != s {
 			t.Fatalf("configured %q, server %q, state %v", s, server, got)
 		}
-		if !sameScopeSet([]string{s}, []string{server}) {
+		if !placeos.SameScopes([]string{s}, []string{server}) {
 			t.Fatalf("%q and the server's %q are not the same scope", s, server)
 		}
-		if _, err := ParseScope(server); err != nil {
+		if _, err := placeos.ParseScope(server); err != nil {
 			t.Fatalf("the server's spelling %q does not parse: %v", server, err)
 		}
 	})

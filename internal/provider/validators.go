@@ -11,6 +11,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/placeos/terraform-provider-placeos/internal/placeos"
 )
 
 // notBlank rejects strings that are only white space (PlaceOS trims names to nothing, and
@@ -42,7 +44,7 @@ var (
 	notBlankAuthorityID = notBlank{fix: "give a domain id (`authority-...`, e.g. from the `placeos_domain` data source), or leave `authority_id` out for the user's domain"}
 )
 
-// scopeValidator checks one scope string (see ParseScope).
+// scopeValidator checks one scope string (placeos.ParseScope).
 type scopeValidator struct{}
 
 func (scopeValidator) Description(context.Context) string {
@@ -54,9 +56,71 @@ func (scopeValidator) ValidateString(_ context.Context, req validator.StringRequ
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if _, err := ParseScope(req.ConfigValue.ValueString()); err != nil {
+	if _, err := placeos.ParseScope(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Scope", "`scopes`: "+err.Error()+".")
 	}
+}
+
+// scopesFirstMatch rejects a resource named by more than one scope: PlaceOS honours only the
+// first entry of a resource, and a set has no order (placeos.ScopeConflicts).
+type scopesFirstMatch struct{}
+
+func (scopesFirstMatch) Description(context.Context) string {
+	return "names each resource at most once"
+}
+func (v scopesFirstMatch) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (scopesFirstMatch) ValidateSet(ctx context.Context, req validator.SetRequest, resp *validator.SetResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	var scopes []string
+	for _, e := range req.ConfigValue.Elements() {
+		s, ok := e.(types.String)
+		if !ok || !known(s) {
+			return // decided once every entry is known
+		}
+		scopes = append(scopes, s.ValueString())
+	}
+	for _, c := range placeos.ScopeConflicts(scopes) {
+		quoted := make([]string, len(c.Entries))
+		for i, e := range c.Entries {
+			quoted[i] = fmt.Sprintf("%q", e)
+		}
+		resp.Diagnostics.AddAttributeError(req.Path, "Resource Named More Than Once in Scopes",
+			fmt.Sprintf("`scopes` names %s more than once (%s). PlaceOS honours only the first entry of a resource, "+
+				"and a set has no order, so the key would get less than written. Use the single entry %q.",
+				c.Resource, strings.Join(quoted, ", "), c.Meant))
+	}
+}
+
+// sanitizedText rejects text that PlaceOS would change beyond escaping (placeos.TextChange):
+// the stored value could never match the configuration. what names the policy for the message.
+type sanitizedText struct{ what string }
+
+var (
+	sanitizedName        = sanitizedText{what: "names as plain text"}
+	sanitizedDescription = sanitizedText{what: "descriptions as HTML with an allow-list of tags, and may rewrite them"}
+)
+
+func (sanitizedText) Description(context.Context) string {
+	return "no HTML markup or character references (PlaceOS sanitizes the value)"
+}
+func (v sanitizedText) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v sanitizedText) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	kept, why := placeos.TextChange(req.ConfigValue.ValueString())
+	if why == "" {
+		return
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, "Value PlaceOS Would Change",
+		fmt.Sprintf("PlaceOS stores %s: it %s, so from %s = %q it would keep %q, and the stored value could never "+
+			"match the configuration. Write the plain text instead, such as %q. The characters &, < and > on their "+
+			"own are fine: PlaceOS escapes them (`R&D` is stored `r&amp;d`), and the provider compares the text "+
+			"without that escaping.", v.what, why, req.Path, req.ConfigValue.ValueString(), kept, strings.TrimSpace(kept)))
 }
 
 // expiresAtPlan plans `expires_at` when it is not configured: with `ttl`, the expiry set at

@@ -1,0 +1,98 @@
+package placeos_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/placeos/terraform-provider-placeos/internal/placeos"
+)
+
+func TestTextChange(t *testing.T) {
+	for _, tc := range []struct {
+		in, kept string
+		changed  bool
+	}{
+		{"R&D", "R&D", false},
+		{"a < b > c", "a < b > c", false},
+		{`say "hi" & 'bye'`, `say "hi" & 'bye'`, false},
+		{"Jörg's panel", "Jörg's panel", false},
+		{"<b>bold</b> move", "bold move", true},
+		{"x<script>alert(1)</script>y", "xy", true},
+		{"a<!-- c -->b", "ab", true},
+		{"R&amp;D", "R&D", true},
+		{"&lt;tag&gt;", "<tag>", true},
+		{"tab\there", "tab\there", false},
+		{"bell\x07", "bell", true},
+	} {
+		kept, why := placeos.TextChange(tc.in)
+		if kept != tc.kept || (why != "") != tc.changed {
+			t.Errorf("TextChange(%q) = %q, %q; want %q, changed %v", tc.in, kept, why, tc.kept, tc.changed)
+		}
+	}
+}
+
+func TestNameRules(t *testing.T) {
+	for _, tc := range []struct {
+		written, stored string
+		same, created   bool
+	}{
+		{"R&D Panel", "r&amp;d panel", true, true},
+		{"  Lobby ", "lobby", true, true},
+		{"Foo", "Foo", true, false}, // renamed by update: not what a create of "Foo" stores
+		{"foo", "Foo", true, false},
+		{`a"b`, "a&quot;b", true, true}, // whether " is escaped is not settled: both readings work
+		{`a"b`, `a"b`, true, true},
+		{"R&amp;D", "r&amp;d", false, false},
+		{"other", "lobby", false, false},
+	} {
+		if got := placeos.SameName(tc.written, tc.stored); got != tc.same {
+			t.Errorf("SameName(%q, %q) = %v", tc.written, tc.stored, got)
+		}
+		if got := placeos.IsCreatedName(tc.stored, tc.written); got != tc.created {
+			t.Errorf("IsCreatedName(%q, %q) = %v", tc.stored, tc.written, got)
+		}
+	}
+	if !placeos.SameDescription("Tom & Jerry <3", "Tom &amp; Jerry &lt;3") || placeos.SameDescription("a", "b") {
+		t.Errorf("SameDescription")
+	}
+}
+
+func TestScopeRules(t *testing.T) {
+	for _, s := range []string{"public", "api_keys", "systems.read", "systems.WRITE", "edge-control"} {
+		if _, err := placeos.ParseScope(s); err != nil {
+			t.Errorf("ParseScope(%q): %v", s, err)
+		}
+	}
+	for _, s := range []string{"", "a.b.c", "api_keys.all", "api_keys.none", "api keys", "x.", ".read"} {
+		if _, err := placeos.ParseScope(s); err == nil {
+			t.Errorf("ParseScope(%q) accepted", s)
+		}
+	}
+	if !placeos.SameScope("api_keys.Read", "api_keys.read") || placeos.SameScope("API_KEYS", "api_keys") {
+		t.Errorf("SameScope: the access part compares in any case, the resource exactly")
+	}
+	if !placeos.SameScopes([]string{"a.Read", "b"}, []string{"b", "a.read"}) || placeos.SameScopes([]string{"a"}, []string{"A"}) {
+		t.Errorf("SameScopes")
+	}
+	for _, tc := range []struct {
+		in   []string
+		want []placeos.ScopeConflict
+	}{
+		{[]string{"api_keys", "systems.read", "public"}, nil},
+		{[]string{"api_keys.read", "api_keys.write"}, []placeos.ScopeConflict{{"api_keys", []string{"api_keys.read", "api_keys.write"}, "api_keys"}}},
+		{[]string{"api_keys", "api_keys.read"}, []placeos.ScopeConflict{{"api_keys", []string{"api_keys", "api_keys.read"}, "api_keys"}}},
+		{[]string{"x.read", "x.READ", "y"}, []placeos.ScopeConflict{{"x", []string{"x.read", "x.READ"}, "x.read"}}},
+		{[]string{"x.write", "x.Write"}, []placeos.ScopeConflict{{"x", []string{"x.write", "x.Write"}, "x.write"}}},
+		{[]string{"users", "Users"}, nil}, // different resources: names are case-sensitive
+	} {
+		got := placeos.ScopeConflicts(tc.in)
+		if !slices.EqualFunc(got, tc.want, func(a, b placeos.ScopeConflict) bool {
+			return a.Resource == b.Resource && a.Meant == b.Meant && slices.Equal(a.Entries, b.Entries)
+		}) {
+			t.Errorf("ScopeConflicts(%q) = %+v, want %+v", tc.in, got, tc.want)
+		}
+	}
+	if placeos.Permission("") != "user" || placeos.Permission("ADMIN") != "admin" {
+		t.Errorf("Permission")
+	}
+}
