@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/placeos/terraform-provider-placeos/internal/placeos"
+	"github.com/placeos/terraform-provider-placeos/internal/placeostest"
 )
 
 func TestTextChange(t *testing.T) {
@@ -94,5 +95,42 @@ func TestScopeRules(t *testing.T) {
 	}
 	if placeos.Permission("") != "user" || placeos.Permission("ADMIN") != "admin" {
 		t.Errorf("Permission")
+	}
+}
+
+// The orphan-safe create recognises its own key under PlaceOS's name rules: the name stored
+// escaped and lower-cased, next to a key renamed by update to the same name in another case
+// (which PlaceOS does not count as taking the name).
+func TestCreateAPIKeyFindsOwnKeyUnderPlaceOSNames(t *testing.T) {
+	srv := placeostest.NewServer()
+	t.Cleanup(srv.Close)
+	sd := srv.Seed()
+	c := newClient(t, srv.URL(), func(cfg *placeos.Config) { cfg.APIKey = sd.AdminAPIKey })
+	ctx := t.Context()
+
+	renamed, err := c.CreateAPIKey(ctx, placeos.APIKeyCreate{Name: "someone else's", UserID: sd.Admin.ID, Permissions: "admin", Scopes: []string{"public"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	newName := "R&D Lobby"
+	if _, err := c.UpdateAPIKey(ctx, renamed.ID, placeos.APIKeyUpdate{Name: &newName}); err != nil {
+		t.Fatal(err)
+	}
+
+	before := len(srv.APIKeys())
+	srv.LoseNextCreateResponses(1)
+	in := placeos.APIKeyCreate{Name: "R&D LOBBY", Description: "Tom & Jerry", UserID: sd.Panel.ID, Permissions: "user", Scopes: []string{"public"}}
+	key, err := c.CreateAPIKey(ctx, in)
+	if err != nil {
+		t.Fatalf("CreateAPIKey after a lost answer: %v", err)
+	}
+	if got := len(srv.APIKeys()); got != before+1 {
+		t.Errorf("server holds %d keys, want %d: the orphan was not cleaned up", got, before+1)
+	}
+	if _, ok := srv.APIKey(renamed.ID); !ok {
+		t.Errorf("the renamed key of the same name in another case was deleted")
+	}
+	if key.Name != "r&amp;d lobby" || !srv.Authenticates(key.XAPIKey) {
+		t.Errorf("created %q, authenticates %v", key.Name, srv.Authenticates(key.XAPIKey))
 	}
 }

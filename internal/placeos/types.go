@@ -50,10 +50,10 @@ type User struct {
 	LastName    string    `json:"last_name"`
 	AuthorityID string    `json:"authority_id"`
 	Groups      []string  `json:"groups"`
-	SysAdmin    bool      `json:"sys_admin"`
-	Support     bool      `json:"support"`
+	SysAdmin    *bool     `json:"sys_admin"` // nil: not sent (callers without admin permissions)
+	Support     *bool     `json:"support"`   // nil: not sent (callers without admin permissions)
 	Deleted     bool      `json:"deleted"`
-	LoginName   string    `json:"login_name"`
+	LoginName   *string   `json:"login_name"` // nil: not sent, or not set
 	StaffID     string    `json:"staff_id"`
 	Department  string    `json:"department"`
 	CreatedAt   EpochTime `json:"created_at"`

@@ -189,22 +189,7 @@ func (r *apiKeyResource) ValidateConfig(ctx context.Context, req resource.Valida
 			fmt.Sprintf("`rotate_before` (%s) must be shorter than `ttl` (%s), or every plan would replace the key. "+
 				"A common choice is a quarter of the ttl.", before, ttl))
 	}
-	if !m.Scopes.IsNull() && !m.Scopes.IsUnknown() {
-		var scopes []types.String
-		resp.Diagnostics.Append(m.Scopes.ElementsAs(ctx, &scopes, false)...)
-		seen := map[string]string{}
-		for _, s := range scopes {
-			if s.IsUnknown() || s.IsNull() {
-				continue
-			}
-			key := strings.ToLower(s.ValueString())
-			if other, ok := seen[key]; ok {
-				resp.Diagnostics.AddAttributeError(path.Root("scopes"), "Duplicate Scope",
-					fmt.Sprintf("`scopes` holds %q and %q, which PlaceOS treats as the same scope; keep one.", other, s.ValueString()))
-			}
-			seen[key] = s.ValueString()
-		}
-	}
+	// Scopes that name a resource twice: scopesFirstMatch, on the attribute.
 }
 
 // expiryWarningWindow: an absolute expiry closer than this gets a plan-time warning.

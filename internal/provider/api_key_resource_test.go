@@ -35,7 +35,7 @@ var (
 const lobbyPanelLevel2 = `
   name        = "Lobby Panel"
   description = "front desk, level 2"
-  scopes      = ["SYSTEMS.read", "modules", "zones.write"]
+  scopes      = ["systems.read", "modules", "zones.write"]
   permissions = "support"`
 
 func keyConfig(s *placeostest.Server, body string) string {
@@ -123,7 +123,7 @@ func TestAPIKeyLifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("expires_at"), knownvalue.StringExact(futureOffset)),
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("permissions"), knownvalue.StringExact("support")),
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("scopes"), knownvalue.SetExact([]knownvalue.Check{
-						knownvalue.StringExact("SYSTEMS.read"), knownvalue.StringExact("modules"), knownvalue.StringExact("zones.write"),
+						knownvalue.StringExact("systems.read"), knownvalue.StringExact("modules"), knownvalue.StringExact("zones.write"),
 					})),
 					sameID.AddStateValue(keyAddr, tfjsonpath.New("id")),
 					sameSecret.AddStateValue(keyAddr, tfjsonpath.New("x_api_key")),
@@ -348,7 +348,7 @@ func TestAPIKeyInvalidConfig(t *testing.T) {
 		"scope with .all":        {`name = "a"` + "\n" + `scopes = ["api_keys.all"]`, `"api_keys.all" is not a PlaceOS scope`},
 		"scope with three parts": {`name = "a"` + "\n" + `scopes = ["a.b.c"]`, `"a.b.c" is not a PlaceOS scope`},
 		"scope with a space":     {`name = "a"` + "\n" + `scopes = ["api keys"]`, `Invalid Scope`},
-		"duplicate scopes":       {`name = "a"` + "\n" + `scopes = ["x.read", "X.READ"]`, `Duplicate Scope`},
+		"duplicate scopes":       {`name = "a"` + "\n" + `scopes = ["x.read", "x.READ"]`, `Resource Named More Than Once in Scopes`},
 		"no scopes":              {`name = "a"` + "\n" + `scopes = []`, `(?s)scopes.*at least 1`},
 		"unknown permission":     {`name = "a"` + "\n" + `permissions = "root"`, `(?s)permissions.*value must be one of`},
 		"empty name":             {`name = ""`, `(?s)name.*length must be between 1 and 255`},

@@ -81,7 +81,7 @@ func (b *base) createFailed(err error, owner *keyOwner, name, summary string, di
 				"The provider's credentials may not read users (403: they lack the `users` or `public` scope), so the "+
 				"user %q could not be checked beforehand. Check that `user_id` is the id of an existing user "+
 				"(`user-...`), or give the credentials the `users.read` scope for a clearer check.\n\n%s",
-				name, owner.ID, describe(err, needAPIKeys)))
+				name, owner.ID, apiErr.Error()))
 		return
 	}
 	diags.AddError(summary, fmt.Sprintf("Could not create the API key %q.\n\n%s", name, describe(err, needAPIKeys)))

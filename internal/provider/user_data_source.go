@@ -81,10 +81,10 @@ func (d *userDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, r
 				Computed: true, ElementType: types.StringType,
 				MarkdownDescription: "Groups (roles) of the user.",
 			},
-			"sys_admin":  schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the user is a system administrator (visible to admin callers; `false` otherwise)."},
-			"support":    schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the user has support permissions (visible to admin callers; `false` otherwise)."},
+			"sys_admin":  schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the user is a system administrator. PlaceOS shows it to callers with admin permissions only; null otherwise."},
+			"support":    schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the user has support permissions. PlaceOS shows it to callers with admin permissions only; null otherwise."},
 			"deleted":    schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the user is soft-deleted."},
-			"login_name": computed("Login name (visible to admin callers)."),
+			"login_name": computed("Login name. PlaceOS shows it to callers with admin permissions only; null otherwise, and when the user has none."),
 			"staff_id":   computed("Staff id."),
 			"department": computed("Department."),
 			"created_at": computed("When the user was created (RFC 3339, UTC)."),
@@ -170,10 +170,11 @@ func (d *userDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	m.FirstName = types.StringValue(u.FirstName)
 	m.LastName = types.StringValue(u.LastName)
 	m.Groups = stringList(ctx, u.Groups, &resp.Diagnostics)
-	m.SysAdmin = types.BoolValue(u.SysAdmin)
-	m.Support = types.BoolValue(u.Support)
+	// PlaceOS sends these to admin callers only: null, not false or "", when absent.
+	m.SysAdmin = types.BoolPointerValue(u.SysAdmin)
+	m.Support = types.BoolPointerValue(u.Support)
 	m.Deleted = types.BoolValue(u.Deleted)
-	m.LoginName = types.StringValue(u.LoginName)
+	m.LoginName = types.StringPointerValue(u.LoginName)
 	m.StaffID = types.StringValue(u.StaffID)
 	m.Department = types.StringValue(u.Department)
 	m.CreatedAt = timestamp(u.CreatedAt.Time)
