@@ -33,7 +33,6 @@ var (
 	_ resource.ResourceWithModifyPlan     = (*apiKeyResource)(nil)
 )
 
-
 type apiKeyResource struct {
 	resourceBase
 	now func() time.Time
