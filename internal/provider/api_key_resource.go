@@ -56,8 +56,10 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"name": schema.StringAttribute{
 				Optional: true, Computed: true,
 				MarkdownDescription: "Name of the key, unique within the domain. Exactly one of `name` and `name_prefix`. " +
-					"PlaceOS stores names lower-cased and trimmed; a name that differs only in case or surrounding space " +
-					"shows no diff. Changing it updates the key in place.",
+					"PlaceOS stores names trimmed, lower-cased on create, and HTML-escaped (`R&D` is stored `r&amp;d`); a name " +
+					"that differs only in that way shows no diff, and state keeps the name as written. HTML tags and " +
+					"character references (`&amp;`) are a plan-time error: PlaceOS would remove or decode them. " +
+					"Changing it updates the key in place (an update keeps the case).",
 				Validators: []validator.String{
 					stringvalidator.ExactlyOneOf(path.MatchRoot("name_prefix")),
 					stringvalidator.LengthBetween(1, 255),
@@ -77,7 +79,9 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"description": schema.StringAttribute{
 				Optional: true, Computed: true,
 				Default:             stringdefault.StaticString(""),
-				MarkdownDescription: "Free text. Default `\"\"`. Changing it updates the key in place.",
+				MarkdownDescription: "Free text. Default `\"\"`. Changing it updates the key in place. PlaceOS stores it " +
+					"HTML-escaped (state keeps the text as written); HTML tags and character references are a plan-time " +
+					"error, as PlaceOS would remove, rewrite or decode them.",
 				Validators:          []validator.String{sanitizedDescription},
 			},
 			"user_id": schema.StringAttribute{
@@ -101,7 +105,9 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				Default: setdefault.StaticValue(types.SetValueMust(types.StringType, []attr.Value{types.StringValue(placeos.PublicScope)})),
 				MarkdownDescription: "What the key may reach, within `permissions`. Each is a resource name (full access) or " +
 					"`<resource>.read` / `<resource>.write`. Default `[\"public\"]`: every route the permission level allows. " +
-					"Compared case-insensitively. Changing them updates the key in place.",
+					"The access part compares in any case (PlaceOS answers `api_keys.Read`); resource names are " +
+					"case-sensitive. PlaceOS honours only the first entry of a resource, so naming one twice " +
+					"(`api_keys.read` and `api_keys.write`) is a plan-time error. Changing them updates the key in place.",
 				Validators: []validator.Set{
 					setvalidator.SizeAtLeast(1),
 					setvalidator.ValueStringsAre(scopeValidator{}),

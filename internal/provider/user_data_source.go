@@ -149,7 +149,12 @@ func (d *userDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	}
 	switch len(matches) {
 	case 0:
-		resp.Diagnostics.AddError("User Not Found", fmt.Sprintf("No PlaceOS user matches %s (deleted users are not searched).", by))
+		detail := fmt.Sprintf("No PlaceOS user matches %s (deleted users are not searched).", by)
+		if known(m.AuthorityID) {
+			detail += " PlaceOS shows the users of another domain only to credentials with admin permissions; " +
+				"with support or user permissions, every search stays in the domain of `url`."
+		}
+		resp.Diagnostics.AddError("User Not Found", detail)
 		return
 	case 1:
 	default:
