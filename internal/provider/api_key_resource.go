@@ -78,11 +78,11 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			},
 			"description": schema.StringAttribute{
 				Optional: true, Computed: true,
-				Default:             stringdefault.StaticString(""),
+				Default: stringdefault.StaticString(""),
 				MarkdownDescription: "Free text. Default `\"\"`. Changing it updates the key in place. PlaceOS stores it " +
 					"HTML-escaped (state keeps the text as written); HTML tags and character references are a plan-time " +
 					"error, as PlaceOS would remove, rewrite or decode them.",
-				Validators:          []validator.String{sanitizedDescription},
+				Validators: []validator.String{sanitizedDescription},
 			},
 			"user_id": schema.StringAttribute{
 				Optional: true, Computed: true,

@@ -150,9 +150,8 @@ func leastPrivilegeConfig(s *placeostest.Server, extra string) string {
 func TestAPIKeyLeastPrivilege(t *testing.T) {
 	s := newServer(t)
 	seed := s.Seed()
-	seeded := seededKeyIDs(s)
 	config := leastPrivilegeConfig(s, "")
-	seeded = seededKeyIDs(s) // the provider's own key stays
+	seeded := seededKeyIDs(s) // the provider's own key stays
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories(time.Now),
 		CheckDestroy:             checkNoKeysLeft(s, seeded),
