@@ -210,12 +210,7 @@ resource "placeos_api_key" "test" {
 					sameID.AddStateValue(keyAddr, tfjsonpath.New("id")),
 				},
 			},
-			{
-				ResourceName:            keyAddr,
-				ImportState:             true,
-				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: []string{"x_api_key", "name", "rotation_triggers"},
-			},
+			importByIDStep("x_api_key", "name", "rotation_triggers"),
 			{
 				ResourceName:            keyAddr,
 				ImportState:             true,
@@ -401,12 +396,7 @@ resource "placeos_api_key" "test" {
 					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionUpdate),
 				}},
 			},
-			{
-				ResourceName:            keyAddr,
-				ImportState:             true,
-				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: []string{"x_api_key"},
-			},
+			importByIDStep("x_api_key"),
 		},
 	})
 }

@@ -103,12 +103,7 @@ func TestAPIKeySanitizedText(t *testing.T) {
 					return nil
 				},
 			},
-			{
-				ResourceName:            keyAddr,
-				ImportState:             true,
-				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: []string{"x_api_key"},
-			},
+			importByIDStep("x_api_key"),
 		},
 	})
 }
@@ -137,6 +132,11 @@ func TestAPIKeySanitizedTextRejected(t *testing.T) {
 	if n := s.Requests(postKeys); n != 0 {
 		t.Errorf("a plan-time error must not reach PlaceOS: %d creates", n)
 	}
+}
+
+// importByIDStep imports placeos_api_key.test by id and compares it with the state, but for ignore.
+func importByIDStep(ignore ...string) resource.TestStep {
+	return resource.TestStep{ResourceName: keyAddr, ImportState: true, ImportStateVerify: true, ImportStateVerifyIgnore: ignore}
 }
 
 // leastPrivilegeConfig is a provider block with an admin key that has only the api_keys scope.
@@ -184,12 +184,7 @@ func TestAPIKeyLeastPrivilege(t *testing.T) {
 					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionUpdate),
 				}},
 			},
-			{
-				ResourceName:            keyAddr,
-				ImportState:             true,
-				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: []string{"x_api_key"},
-			},
+			importByIDStep("x_api_key"),
 			{
 				// The user's domain cannot be read beforehand: the key PlaceOS made in another
 				// domain is deleted again, and the error names both.
