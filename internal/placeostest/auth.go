@@ -229,9 +229,8 @@ func (s *Server) tokenCaller(tok string) (*caller, authError) {
 		delete(s.st.refresh, t.previousRefresh)
 		t.previousRefresh = ""
 	}
-	c := &caller{userID: t.userID, scopes: scopes, iat: t.issuedAt, exp: t.expiresAt}
+	c := &caller{userID: t.userID, perm: t.perm, scopes: scopes, iat: t.issuedAt, exp: t.expiresAt}
 	if u := s.st.users[t.userID]; u != nil {
-		c.perm = userPerm(u)
 		if d := s.st.domains[u.AuthorityID]; d != nil {
 			c.aud = d.DomainName
 		}

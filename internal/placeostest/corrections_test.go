@@ -141,3 +141,23 @@ func TestSanitizedNamesAndDescriptions(t *testing.T) {
 	r = do(t, s, call{method: "PATCH", path: keysPath + "/" + id, key: sd.AdminAPIKey, body: map[string]any{"description": "x"}})
 	expectStatus(t, r, http.StatusUnprocessableEntity)
 }
+
+// A bearer token's permission bits are fixed when it is issued: demoting the user later does
+// not change what the token may do.
+func TestBearerPermissionFixedAtIssue(t *testing.T) {
+	s := newTestServer(t)
+	sd := s.Seed()
+	boss := s.AddUser(User{Email: "boss@example.com", Name: "Boss", SysAdmin: true}, "pw-boss")
+	_, tok := tokenRequest(t, s, "", passwordForm("boss@example.com", "pw-boss"), sd.OAuthClientID, sd.OAuthClientSecret)
+	boss.SysAdmin = false
+	s.AddUser(boss, "pw-boss")
+	expectStatus(t, do(t, s, call{path: keysPath, bearer: tok.AccessToken}), http.StatusOK)
+	var claims struct{ U struct{ P int } }
+	do(t, s, call{path: keysPath + "/inspect", bearer: tok.AccessToken}).decode(t, &claims)
+	if claims.U.P != 2 {
+		t.Errorf("u.p = %d, want 2 (admin when issued)", claims.U.P)
+	}
+	// A token issued now carries the new level.
+	_, fresh := tokenRequest(t, s, "", passwordForm("boss@example.com", "pw-boss"), sd.OAuthClientID, sd.OAuthClientSecret)
+	expectStatus(t, do(t, s, call{path: keysPath, bearer: fresh.AccessToken}), http.StatusForbidden)
+}

@@ -140,10 +140,14 @@ func (s *Server) refreshGrant(params url.Values, app *oauthApp) response {
 func (s *Server) issueToken(userID, clientID string, scopes []string, previousRefresh string) response {
 	now := s.now()
 	access, refresh := newSecret(), newSecret()
-	s.st.tokens[access] = &accessToken{
+	tok := &accessToken{
 		jti: randomHex(16), userID: userID, clientID: clientID, scopes: scopes,
 		issuedAt: now, expiresAt: now.Add(s.tokenTTL), previousRefresh: previousRefresh,
 	}
+	if u := s.st.users[userID]; u != nil {
+		tok.perm = userPerm(u)
+	}
+	s.st.tokens[access] = tok
 	s.st.refresh[refresh] = &refreshToken{userID: userID, clientID: clientID, scopes: scopes}
 	resp := jsonResponse(http.StatusOK, struct {
 		AccessToken  string `json:"access_token"`

@@ -110,6 +110,9 @@ type accessToken struct {
 	scopes    []string
 	issuedAt  time.Time
 	expiresAt time.Time
+	// perm is the JWT's u.p: the user's level when the token was issued. A later
+	// change to the user does not reach tokens already issued.
+	perm permLevel
 	// previousRefresh is the refresh token this one was issued for; it stays
 	// usable until this access token is first used (Doorkeeper's default
 	// refresh_token_revoked_on_use).
