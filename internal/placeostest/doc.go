@@ -25,10 +25,14 @@
 //     in PlaceOS's shapes (a bare 403 without a body, 422 with per-field failures, 500 for a
 //     key whose user does not exist).
 //
-// Rules of PlaceOS it keeps, among others: key names lose HTML tags, are stored trimmed and
-// lower-cased, and are unique per domain; scope access is answered capitalised
-// (`api_keys.Read`); a key's permission level replaces its user's; an expiry must be in the
-// future; the server keeps an HMAC of each key, never the secret.
+// Rules of PlaceOS it keeps, among others: key names lose HTML tags and are stored
+// HTML-escaped (`R&D` as `r&amp;d`), trimmed, and lower-cased on create only; uniqueness
+// compares a new name, lower-cased, with the stored names exactly; descriptions keep an
+// allow-list of tags (sanitize.go); scope access is answered capitalised (`api_keys.Read`) and
+// only the first scope entry of a resource counts; a key's permission level replaces its
+// user's, and a bearer token's level is fixed when it is issued; an expiry must be in the
+// future; paths are decoded exactly once; the Bearer prefix is case-sensitive; a negative limit
+// is a 400; the server keeps an HMAC of each key, never the secret.
 //
 // # From which sources
 //
