@@ -87,7 +87,9 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"user_id": schema.StringAttribute{
 				Optional: true, Computed: true,
 				MarkdownDescription: "Id of the user the key acts as (`user-...`). Default: the user the provider " +
-					"authenticates as. Checked to exist before create. Changing it replaces the key.",
+					"authenticates as. Checked to exist before create when the credentials may read users (the `users` " +
+					"or `public` scope); credentials with only `api_keys` still create keys, and an unknown user then " +
+					"gets an error from the create itself. Changing it replaces the key.",
 				Validators:    []validator.String{notBlankUserID},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()},
 			},
