@@ -346,7 +346,8 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 }
 
 func (r *apiKeyResource) nameTakenDetail(ctx context.Context, in placeos.APIKeyCreate, fixedName bool) string {
-	detail := fmt.Sprintf("The domain already has an API key named %q (PlaceOS compares names case-insensitively), "+
+	detail := fmt.Sprintf("The domain already has an API key named %q (PlaceOS compares a new name, trimmed and lower-cased, "+
+		"with the names it stores), "+
 		"and Terraform did not create it, so it is left alone.", placeos.NormalizeName(in.Name))
 	id := "<id>"
 	if k, err := r.client.FindAPIKeyByName(ctx, in.AuthorityID, in.Name); err == nil && k != nil {

@@ -240,3 +240,35 @@ func TestUserAdminFieldsNullForNonAdmins(t *testing.T) {
 		},
 	})
 }
+
+// Emails with non-ASCII and reserved characters reach PlaceOS escaped exactly once, through the
+// provider and the real HTTP stack: the user is found, and a key can act as that user.
+func TestUserLookupAwkwardEmails(t *testing.T) {
+	s := newServer(t)
+	seeded := seededKeyIDs(s)
+	jorg := s.AddUser(placeostest.User{Email: "jörg@example.com", Name: "Jörg"}, "")
+	slash := s.AddUser(placeostest.User{Email: "a/b+c?d#e%f@example.com", Name: "Slash"}, "")
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(time.Now),
+		CheckDestroy:             checkNoKeysLeft(s, seeded),
+		Steps: []resource.TestStep{{
+			Config: providerConfig(s) + fmt.Sprintf(`
+data "placeos_user" "jorg" {
+  email = %q
+}
+data "placeos_user" "slash" {
+  email = %q
+}
+resource "placeos_api_key" "test" {
+  name    = "awkward"
+  user_id = data.placeos_user.slash.id
+}
+`, jorg.Email, slash.Email),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.placeos_user.jorg", tfjsonpath.New("id"), knownvalue.StringExact(jorg.ID)),
+				statecheck.ExpectKnownValue("data.placeos_user.slash", tfjsonpath.New("id"), knownvalue.StringExact(slash.ID)),
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("user_id"), knownvalue.StringExact(slash.ID)),
+			},
+		}},
+	})
+}
