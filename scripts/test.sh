@@ -18,10 +18,13 @@
 #   TERRAFORM     Terraform CLI for pass 2 (default: `terraform` on PATH, else
 #                 ./bin/terraform v1.6.6, built from source). Pass 3 always uses
 #                 ./bin/terraform-1.15, built from source on the first run.
-#   GO_TEST_FLAGS extra flags for every `go test` (e.g. "-run TestAccAPIKey -v").
+#   GO_TEST_FLAGS extra flags for every `go test` (e.g. "-run TestAPIKey -v").
+# PLACEOS_URL is unset here: the acceptance tests against a real server (TestAcc*) then skip,
+# so this suite never leaves the in-memory API, whatever the caller's environment holds.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+unset PLACEOS_URL
 # shellcheck source=scripts/terraform-cli.sh
 source scripts/terraform-cli.sh
 
