@@ -93,6 +93,7 @@ func (c *Client) CreateAPIKey(ctx context.Context, in APIKeyCreate) (*APIKey, er
 		_, err := c.call(context.WithValue(ctx, attemptsKey{}, tries),
 			request{method: http.MethodPost, path: apiKeysPath, body: in.body()}, &key)
 		if err == nil {
+			c.refresh.wrote(key.ID)
 			return &key, nil
 		}
 		lastErr = err
@@ -211,6 +212,7 @@ func (c *Client) GetAPIKey(ctx context.Context, id string) (*APIKey, error) {
 
 // UpdateAPIKey sends a partial update (PATCH) and returns the key as stored.
 func (c *Client) UpdateAPIKey(ctx context.Context, id string, in APIKeyUpdate) (*APIKey, error) {
+	c.refresh.wrote(id)
 	var key APIKey
 	if _, err := c.call(ctx, request{method: http.MethodPatch, path: apiKeysPath + "/" + url.PathEscape(id), body: in.body()}, &key); err != nil {
 		return nil, err
@@ -221,6 +223,7 @@ func (c *Client) UpdateAPIKey(ctx context.Context, id string, in APIKeyUpdate) (
 
 // DeleteAPIKey deletes a key; a key that is already gone is not an error.
 func (c *Client) DeleteAPIKey(ctx context.Context, id string) error {
+	c.refresh.wrote(id)
 	_, err := c.do(ctx, request{method: http.MethodDelete, path: apiKeysPath + "/" + url.PathEscape(id)})
 	if IsNotFound(err) {
 		return nil

@@ -81,6 +81,8 @@ type Client struct {
 	users         sync.Map // GetUser answers by the id or email asked for
 	userLookupsMu sync.Mutex
 	userLookups   map[string]chan struct{} // GetUser requests in flight; closed when answered
+
+	refresh refreshBatch // batched refreshes of API keys (api_key_batch.go)
 }
 
 // ErrInvalidCACert is returned by New when Config.CACertPEM holds no certificate.

@@ -371,7 +371,8 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 	}
 	// Also for a key that turns out to be gone: state from before identities has none.
 	setKeyIdentity(ctx, resp.Identity, state.ID.ValueString(), &resp.Diagnostics)
-	key, err := r.client.GetAPIKey(ctx, state.ID.ValueString())
+	// Reads of many keys of a domain are served from its listing (see RefreshAPIKey).
+	key, err := r.client.RefreshAPIKey(ctx, state.ID.ValueString(), state.AuthorityID.ValueString())
 	if placeos.IsNotFound(err) {
 		resp.Diagnostics.AddWarning("API Key Not Found",
 			fmt.Sprintf("The API key %s (%s) no longer exists in PlaceOS; it was deleted outside Terraform, or with its "+
