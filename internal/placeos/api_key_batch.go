@@ -115,7 +115,8 @@ func (b *refreshBatch) lookup(ctx context.Context, c *Client, id, authorityID st
 	}
 	d := b.domain(authorityID)
 	d.reads++
-	for !b.unlistable[authorityID] {
+	// At most two fetches per read: the first page, then the rest of the domain.
+	for fetches := 0; !b.unlistable[authorityID]; {
 		if k, ok := d.keys[id]; ok {
 			delete(d.keys, id)
 			k.Scopes = append([]string(nil), k.Scopes...)
@@ -134,9 +135,10 @@ func (b *refreshBatch) lookup(ctx context.Context, c *Client, id, authorityID st
 			}
 		}
 		offsets := d.toFetch(c.pageSize)
-		if len(offsets) == 0 {
+		if len(offsets) == 0 || fetches == 2 {
 			return nil, nil
 		}
+		fetches++
 		d.pending = make(chan struct{})
 		b.mu.Unlock()
 		pages, err := c.listAPIKeyPages(ctx, authorityID, offsets, c.pageSize)
