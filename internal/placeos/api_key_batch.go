@@ -134,7 +134,7 @@ func (b *refreshBatch) lookup(ctx context.Context, c *Client, id, authorityID st
 				return nil, ctx.Err()
 			}
 		}
-		offsets := d.toFetch(c.pageSize)
+		offsets := d.toFetch()
 		if len(offsets) == 0 || fetches == 2 {
 			return nil, nil
 		}
@@ -185,7 +185,7 @@ func (b *refreshBatch) domain(authorityID string) *domainListing {
 }
 
 // toFetch decides which pages to fetch now (their offsets), if any. Called with b.mu held.
-func (d *domainListing) toFetch(pageSize int) []int {
+func (d *domainListing) toFetch() []int {
 	if d.total < 0 {
 		if d.reads < readsToList {
 			return nil
