@@ -108,6 +108,9 @@ resource "placeos_api_key" "fault" {
 	}
 
 	// Refresh under faults: a plan that finds nothing to do (exit code 0 with -detailed-exitcode).
+	// The refresh of 100 keys is served from a listing, a handful of requests, which random
+	// faults can miss: the listing's first attempt fails for certain.
+	s.FailNext("GET /api/engine/v2/api_keys", 1, 503)
 	phase("plan (refresh)", "plan", "-input=false", "-detailed-exitcode")
 
 	config("second")
