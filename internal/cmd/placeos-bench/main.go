@@ -51,6 +51,9 @@ type options struct {
 	latencyN       int
 	latencyPar     []int
 	latencyRuns    int
+	refreshN       []int
+	refreshLat     []time.Duration
+	refreshRuns    int
 	terraformData  bool
 	destroyRefresh bool
 	sample         time.Duration
@@ -77,6 +80,9 @@ func main() {
 	flag.IntVar(&o.latencyN, "latency-n", 200, "number of resources in the latency table (500 adds about 4 minutes); 0 skips the table")
 	latPar := flag.String("latency-parallelism", "10,32", "terraform -parallelism values of the latency table, comma-separated")
 	flag.IntVar(&o.latencyRuns, "latency-runs", 0, "runs per configuration in the latency table (default: -runs)")
+	refreshN := flag.String("refresh-n", "200,500", "numbers of keys in the refresh table (plan with added latency, against the same plan without); 0 skips the table")
+	refreshLat := flag.String("refresh-latency", "0ms,50ms,100ms", "latencies of the refresh table, comma-separated; the first is the reference")
+	flag.IntVar(&o.refreshRuns, "refresh-runs", 0, "plans per N and latency in the refresh table (default: -runs)")
 	flag.BoolVar(&o.terraformData, "terraform-data", true, "also measure N built-in terraform_data resources, for reference")
 	flag.BoolVar(&o.destroyRefresh, "destroy-refresh", false, "let `terraform destroy` refresh first (by default it runs with -refresh=false, so it measures the deletes; `plan` measures the refresh)")
 	flag.DurationVar(&o.sample, "sample", 10*time.Millisecond, "interval of the /proc sampling for peak RSS")
@@ -113,6 +119,9 @@ func main() {
 		if !set["latency-parallelism"] {
 			*latPar = "10"
 		}
+		if !set["refresh-n"] {
+			*refreshN = "100"
+		}
 	}
 	var err error
 	if o.sizes, err = parseInts(*sizes); err != nil || len(o.sizes) == 0 {
@@ -120,6 +129,21 @@ func main() {
 	}
 	if o.latencyPar, err = parseInts(*latPar); err != nil {
 		fatalf("-latency-parallelism %q: give positive numbers separated by commas", *latPar)
+	}
+	if *refreshN != "0" {
+		if o.refreshN, err = parseInts(*refreshN); err != nil {
+			fatalf("-refresh-n %q: give positive numbers separated by commas, or 0", *refreshN)
+		}
+	}
+	for _, f := range strings.Split(*refreshLat, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(f))
+		if err != nil || d < 0 {
+			fatalf("-refresh-latency %q: give durations separated by commas, such as 0ms,50ms,100ms", *refreshLat)
+		}
+		o.refreshLat = append(o.refreshLat, d)
+	}
+	if o.refreshRuns <= 0 {
+		o.refreshRuns = o.runs
 	}
 	if o.runs < 1 {
 		fatalf("-runs must be at least 1")
@@ -260,6 +284,11 @@ func run(o options) error {
 			}
 		}
 	}
+	for _, n := range o.refreshN {
+		if err := b.refreshScenario(n); err != nil {
+			return err
+		}
+	}
 	b.srv.SetLatency(0)
 
 	report := b.report()
@@ -341,6 +370,50 @@ func (b *bench) scenario(n, par int, latency time.Duration, runs int, kinds []*k
 }
 
 var ops = []string{"apply", "plan", "destroy"}
+
+// opRefresh marks the plans of the refresh table.
+const opRefresh = "refresh"
+
+// refreshScenario applies n keys without latency, then plans them -refresh-runs times at every
+// -refresh-latency (in an order that rotates from run to run), then destroys them.
+func (b *bench) refreshScenario(n int) error {
+	k, par := b.kinds[kindPlaceOS], b.o.parallelism
+	dir := filepath.Join(b.work, "ws", fmt.Sprintf("refresh-%d", n))
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(configFor(k, n)), 0o644); err != nil {
+		return err
+	}
+	b.srv.SetLatency(0)
+	b.logf("refresh table N=%d: apply", n)
+	if _, err := b.measure(k, dir, "apply", n, par); err != nil {
+		return err
+	}
+	lats := b.o.refreshLat
+	for r := 0; r < b.o.refreshRuns; r++ {
+		for i := range lats {
+			lat := lats[(i+r)%len(lats)]
+			b.srv.SetLatency(lat)
+			b.logf("refresh table N=%d latency=%s run %d/%d: plan", n, lat, r+1, b.o.refreshRuns)
+			s, err := b.measure(k, dir, "plan", n, par)
+			if err != nil {
+				return err
+			}
+			s.Op, s.Run, s.LatencyMS = opRefresh, r, float64(lat)/float64(time.Millisecond)
+			b.samples = append(b.samples, s)
+		}
+	}
+	b.srv.SetLatency(0)
+	b.logf("refresh table N=%d: destroy", n)
+	if _, err := b.measure(k, dir, "destroy", n, par); err != nil {
+		return err
+	}
+	return b.checkServer("destroy", n)
+}
 
 // runOps runs apply, plan and destroy of n resources of kind k in a fresh workspace.
 func (b *bench) runOps(k *kind, n, par int, latency time.Duration, run int) ([]sample, error) {

@@ -18,6 +18,14 @@ const (
 	targetProviderMiB  = 100.0
 )
 
+// Targets of batched refresh.
+const (
+	targetRefreshN       = 200
+	targetRefreshLatency = 50.0 // ms
+	targetRefreshRatio   = 1.5  // plan at targetRefreshLatency vs the same plan at the first latency
+	targetRefreshPerKey  = 0.1  // API requests per key per refresh
+)
+
 type cellKey struct {
 	n, par  int
 	latency float64
@@ -62,6 +70,38 @@ func (c cell) tfMiB() float64 {
 func (c cell) provMiB() float64 {
 	return c.median(func(s sample) float64 { return float64(s.ProviderKiB) / 1024 })
 }
+func (c cell) wallMin() float64 { return -c.max(func(s sample) float64 { return -s.WallS }) }
+func (c cell) wallMax() float64 { return c.max(func(s sample) float64 { return s.WallS }) }
+
+// requestsPerKey is the largest number of API requests (all routes) of one run, per key, and
+// that run's requests by route.
+func (c cell) requestsPerKey(n int) (float64, map[string]int) {
+	best, routes := math.NaN(), map[string]int(nil)
+	for _, s := range c {
+		t := 0
+		for _, v := range s.Requests {
+			t += v
+		}
+		if v := float64(t) / float64(n); math.IsNaN(best) || v > best {
+			best, routes = v, s.Requests
+		}
+	}
+	return best, routes
+}
+
+func routesText(routes map[string]int) string {
+	if len(routes) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, r := range sortedKeys(routes) {
+		parts = append(parts, fmt.Sprintf("%d %s", routes[r], shortRoute(r)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func msText(ms float64) string { return fmt.Sprintf("%g ms", ms) }
+
 func (c cell) provMiBMax() float64 {
 	return c.max(func(s sample) float64 { return float64(s.ProviderKiB) / 1024 })
 }
@@ -244,6 +284,26 @@ func (b *bench) report() string {
 		p("\n")
 	}
 
+	// Table 3.
+	if len(o.refreshN) > 0 && len(o.refreshLat) > 0 {
+		ref := float64(o.refreshLat[0]) / float64(time.Millisecond)
+		p("## Refresh: `terraform plan` of N keys with latency on every API answer, -parallelism %d\n\n", o.parallelism)
+		p("The same state (applied once, without latency) planned %d times at each latency, the latencies in an order that rotates from run to run. Wall time: median (fastest–slowest); ratio: median against the median at %s. Requests: all API requests of the plan, per key (the run with the most), and that run's requests by route.\n\n", o.refreshRuns, msText(ref))
+		p("| N | latency | plan (s) | vs %s | API requests per key | requests by route | provider peak RSS MiB (largest) |\n", msText(ref))
+		p("|---:|---:|---:|---:|---:|---|---:|\n")
+		for _, n := range o.refreshN {
+			base := cells[cellKey{n, o.parallelism, ref, kindPlaceOS, opRefresh}]
+			for _, lat := range o.refreshLat {
+				ms := float64(lat) / float64(time.Millisecond)
+				c := cells[cellKey{n, o.parallelism, ms, kindPlaceOS, opRefresh}]
+				perKey, routes := c.requestsPerKey(n)
+				p("| %d | %s | %s (%s–%s) | %s | %.3f | %s | %s |\n", n, msText(ms), f2(c.wall()), f2(c.wallMin()), f2(c.wallMax()),
+					f2(c.wall()/base.wall()), perKey, routesText(routes), f0(c.provMiBMax()))
+			}
+		}
+		p("\n")
+	}
+
 	p("## Targets\n\n")
 	for _, line := range b.targets(cells) {
 		p("- %s\n", line)
@@ -276,7 +336,7 @@ func (b *bench) targets(cells map[cellKey]cell) []string {
 		out = append(out, fmt.Sprintf("%s at N=%d within %.2f× the floor: %s (%.2f s vs %.2f s, %.2f×; CPU %.2f s vs %.2f s, %.2f×)",
 			op, n, targetRatio, mark(r <= targetRatio), pl.wall(), fl.wall(), r, pl.cpu(), fl.cpu(), pl.cpu()/fl.cpu()))
 	}
-	for _, op := range ops {
+	for _, op := range []string{"apply", "destroy"} {
 		var parts []string
 		ok := true
 		consts := map[int]int{}
@@ -306,15 +366,60 @@ func (b *bench) targets(cells map[cellKey]cell) []string {
 			}
 		}
 	}
+	out = append(out, b.refreshTargets(cells)...)
 	worst := math.NaN()
-	for _, op := range ops {
-		v := cells[cellKey{n, o.parallelism, 0, kindPlaceOS, op}].provMiBMax()
-		if math.IsNaN(worst) || v > worst {
+	for key, c := range cells {
+		if key.n != n || key.kind != kindPlaceOS {
+			continue
+		}
+		if v := c.provMiBMax(); math.IsNaN(worst) || v > worst {
 			worst = v
 		}
 	}
 	out = append(out, fmt.Sprintf("provider peak RSS at N=%d below %.0f MiB: %s (largest of all runs and commands: %.1f MiB)",
 		n, targetProviderMiB, mark(worst < targetProviderMiB), worst))
+	return out
+}
+
+// refreshTargets: plans cost at most targetRefreshPerKey requests per key, and at N=200 the
+// plan at 50 ms is within targetRefreshRatio of the plan at the reference latency.
+func (b *bench) refreshTargets(cells map[cellKey]cell) []string {
+	o := b.o
+	mark := func(ok bool) string {
+		if ok {
+			return "**holds**"
+		}
+		return "**does not hold**"
+	}
+	var out []string
+	var parts []string
+	ok, seen := true, false
+	for key, c := range cells {
+		if key.op != "plan" && key.op != opRefresh || key.kind != kindPlaceOS {
+			continue
+		}
+		perKey, _ := c.requestsPerKey(key.n)
+		seen = true
+		ok = ok && perKey <= targetRefreshPerKey
+		parts = append(parts, fmt.Sprintf("N=%d %s: %.3f", key.n, msText(key.latency), perKey))
+	}
+	sort.Strings(parts)
+	if seen {
+		out = append(out, fmt.Sprintf("plan: at most %.1f API requests per key per refresh: %s (largest of the runs: %s)",
+			targetRefreshPerKey, mark(ok), strings.Join(parts, "; ")))
+	}
+	if len(o.refreshLat) == 0 {
+		return out
+	}
+	ref := float64(o.refreshLat[0]) / float64(time.Millisecond)
+	base := cells[cellKey{targetRefreshN, o.parallelism, ref, kindPlaceOS, opRefresh}]
+	at := cells[cellKey{targetRefreshN, o.parallelism, targetRefreshLatency, kindPlaceOS, opRefresh}]
+	if len(base) > 0 && len(at) > 0 {
+		r := at.wall() / base.wall()
+		out = append(out, fmt.Sprintf("plan at N=%d with %s within %.1f× the same plan at %s: %s (%.2f s vs %.2f s, %.2f×; slowest run at %s %.2f s vs fastest at %s %.2f s, %.2f×)",
+			targetRefreshN, msText(targetRefreshLatency), targetRefreshRatio, msText(ref), mark(r <= targetRefreshRatio),
+			at.wall(), base.wall(), r, msText(targetRefreshLatency), at.wallMax(), msText(ref), base.wallMin(), at.wallMax()/base.wallMin()))
+	}
 	return out
 }
 
