@@ -401,7 +401,11 @@ func (b *bench) refreshTargets(cells map[cellKey]cell) []string {
 		perKey, _ := c.requestsPerKey(key.n)
 		seen = true
 		ok = ok && perKey <= targetRefreshPerKey
-		parts = append(parts, fmt.Sprintf("N=%d %s: %.3f", key.n, msText(key.latency), perKey))
+		table := "refresh table"
+		if key.op == "plan" {
+			table = fmt.Sprintf("-parallelism %d", key.par)
+		}
+		parts = append(parts, fmt.Sprintf("N=%d %s %s: %.3f", key.n, msText(key.latency), table, perKey))
 	}
 	sort.Strings(parts)
 	if seen {
