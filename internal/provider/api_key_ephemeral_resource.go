@@ -84,7 +84,7 @@ func (e *apiKeyEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRe
 				ElementType: types.StringType,
 				Optional:    true,
 				MarkdownDescription: "What the key may reach: resource names, or `<resource>.read` / `<resource>.write`. " +
-					"Default `[\"public\"]`.",
+					"Default `[\"public\"]`. Name each resource once: PlaceOS honours only its first entry.",
 				Validators: []validator.Set{setvalidator.SizeAtLeast(1), setvalidator.ValueStringsAre(scopeValidator{}), scopesFirstMatch{}},
 			},
 			"permissions": schema.StringAttribute{
