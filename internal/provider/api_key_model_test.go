@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -125,5 +126,44 @@ func TestAPIKeyModelFromRejectsWrongTypes(t *testing.T) {
 				t.Errorf("a partly filled model came back: %+v", m)
 			}
 		})
+	}
+}
+
+// objectSource hands getModel a fixed object, as a plan or state would.
+type objectSource struct{ o types.Object }
+
+func (s objectSource) Get(_ context.Context, target any) diag.Diagnostics {
+	*(target.(*types.Object)) = s.o //nolint:forcetypeassert // getModel always asks for an object
+	return nil
+}
+
+// getModel leaves the model as it was when the object cannot be read whole.
+func TestGetModelWritesWholeModelOrNothing(t *testing.T) {
+	ctx := context.Background()
+	before := apiKeyModel{ID: types.StringValue("untouched")}
+	m := before
+	partial := types.ObjectValueMust(map[string]attr.Type{"name": types.StringType}, map[string]attr.Value{"name": types.StringValue("door")})
+	if d := getModel(ctx, objectSource{partial}, &m); !d.HasError() {
+		t.Fatal("no error for an object with one attribute")
+	}
+	if !reflect.DeepEqual(m, before) {
+		t.Errorf("getModel wrote part of an object it could not read: %+v", m)
+	}
+
+	var whole apiKeyModel
+	vals := map[string]attr.Value{}
+	for name, typ := range apiKeyAttrTypes {
+		v, err := typ.ValueFromTerraform(ctx, tftypes.NewValue(typ.TerraformType(ctx), nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		vals[name] = v
+	}
+	vals["name"] = types.StringValue("door")
+	if d := getModel(ctx, objectSource{types.ObjectValueMust(apiKeyAttrTypes, vals)}, &whole); d.HasError() {
+		t.Fatal(d)
+	}
+	if whole.Name.ValueString() != "door" || !whole.ID.IsNull() {
+		t.Errorf("getModel read name %s, id %s; want door, null", whole.Name, whole.ID)
 	}
 }
