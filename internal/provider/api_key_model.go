@@ -32,7 +32,9 @@ type apiKeyModel struct {
 }
 
 // Every RPC of placeos_api_key reads and writes the whole model, one way: getModel and
-// setModel convert it through a types.Object with the mapping below. The framework's struct
+// setModel convert it through a types.Object with the mapping below. (Two writes are of single
+// values, as the framework intends them: ModifyPlan marks a planned value unknown, and
+// ImportState sets the id it was given.) The framework's struct
 // conversion (Get/Set with tfsdk tags) costs about three times as much: terraform-plugin-framework
 // v1.19 compiles a regular expression per struct field on every conversion, which `make bench`
 // shows at hundreds of keys next to its no-op floor. TestAPIKeyModelObjectMatchesTags keeps the
