@@ -22,7 +22,8 @@ import (
 //     (proto6server.registerContext in terraform-plugin-framework v1.19.0), and with it the
 //     request's loggers and gRPC stream: about 8 to 19 KB per RPC, four RPCs per resource in
 //     a plan. Each call's context is therefore handed over through a stand-in that is emptied
-//     when the call returns (NewProtocol6Server).
+//     when the call returns, or for a streamed answer (list results) when the stream ends
+//     (NewProtocol6Server).
 //   - The SDK logs every RPC at TRACE level as JSON on stderr whatever the CLI's log level,
 //     and the CLI parses each line only to drop it. When the CLI will not show provider logs
 //     (neither TF_LOG nor TF_LOG_PROVIDER is set, which the plugin inherits from the CLI), the
