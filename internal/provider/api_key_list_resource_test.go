@@ -135,7 +135,9 @@ func TestAPIKeyQueryGeneratesPureImports(t *testing.T) {
 		{Name: "panel-lobby", UserID: seed.Panel.ID}, // every default
 		{Name: "panel-kiosk", UserID: seed.Panel.ID, Description: "Kiosk by the lifts", Scopes: []string{"systems.Read", "Modules"}}, // PlaceOS spellings
 		{Name: "panel-desk", UserID: seed.Admin.ID, Permissions: "admin_support", ExpiresAt: &expires},
-		{Name: "panel-old", UserID: seed.Panel.ID, ExpiresAt: &expired}, // expired: imported as it is, with a warning
+		{Name: "panel-old", UserID: seed.Panel.ID, ExpiresAt: &expired},
+		{Name: "panel-edge", UserID: seed.Admin.ID, Scopes: []string{"edge-abc123", "edge-control"}}, // as PlaceOS edges make them
+		{Name: "panel-mute", UserID: seed.Panel.ID, Scopes: []string{}},                              // no scopes: PlaceOS allows it // expired: imported as it is, with a warning
 	} {
 		made, full := s.CreateAPIKey(k)
 		ids = append(ids, made.ID)

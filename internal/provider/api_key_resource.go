@@ -109,9 +109,10 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 					"`<resource>.read` / `<resource>.write`. Default `[\"public\"]`: every route the permission level allows. " +
 					"The access part compares in any case (PlaceOS answers `api_keys.Read`); resource names are " +
 					"case-sensitive. PlaceOS honours only the first entry of a resource, so naming one twice " +
-					"(`api_keys.read` and `api_keys.write`) is a plan-time error. Changing them updates the key in place.",
+					"(`api_keys.read` and `api_keys.write`) is a plan-time error. Changing them updates the key in place. " +
+					"At least one, except that a key adopted without scopes (PlaceOS does not require one) may keep `[]`.",
+				// At least one, except for an adopted key that has none: see checkScopesNotEmpty.
 				Validators: []validator.Set{
-					setvalidator.SizeAtLeast(1),
 					setvalidator.ValueStringsAre(scopeValidator{}),
 					scopesFirstMatch{},
 				},
@@ -220,6 +221,7 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 	now := r.now()
 
+	checkScopesNotEmpty(ctx, req.Config, req.State, &resp.Diagnostics) // see api_key_adoption.go
 	if known(config.ExpiresAt) {
 		r.checkAbsoluteExpiry(config.ExpiresAt, state, now, &resp.Diagnostics)
 	}

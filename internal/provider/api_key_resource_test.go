@@ -349,7 +349,7 @@ func TestAPIKeyInvalidConfig(t *testing.T) {
 		"scope with three parts": {`name = "a"` + "\n" + `scopes = ["a.b.c"]`, `"a.b.c" is not a PlaceOS scope`},
 		"scope with a space":     {`name = "a"` + "\n" + `scopes = ["api keys"]`, `Invalid Scope`},
 		"duplicate scopes":       {`name = "a"` + "\n" + `scopes = ["x.read", "x.READ"]`, `Resource Named More Than Once in Scopes`},
-		"no scopes":              {`name = "a"` + "\n" + `scopes = []`, `(?s)scopes.*at least 1`},
+		"no scopes":              {`name = "a"` + "\n" + `scopes = []`, `(?s)No Scopes.*scopes. is empty`},
 		"unknown permission":     {`name = "a"` + "\n" + `permissions = "root"`, `(?s)permissions.*value must be one of`},
 		"empty name":             {`name = ""`, `(?s)name.*length must be between 1 and 255`},
 		"blank name":             {`name = "   "`, `must not be empty or only white space`},

@@ -1,0 +1,37 @@
+package provider
+
+import (
+	"fmt"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+)
+
+// `scopes = []` is kept only for a key that PlaceOS already holds without scopes (adopted);
+// emptying the scopes of a key is refused at plan time, before any request.
+func TestAPIKeyScopesCannotBeEmptied(t *testing.T) {
+	s := newServer(t)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(time.Now),
+		Steps: []resource.TestStep{
+			{Config: keyConfig(s, `name = "door-10"`)},
+			{
+				PreConfig:   s.ResetCounts,
+				Config:      keyConfig(s, `name = "door-10"`+"\n"+`scopes = []`),
+				ExpectError: regexp.MustCompile(`(?s)No Scopes.*scopes. is empty`),
+			},
+			{
+				Config: keyConfig(s, `name = "door-10"`),
+				Check: func(*terraform.State) error {
+					if n := s.Requests(patchKey); n != 0 {
+						return fmt.Errorf("the refused plan sent %d updates", n)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
