@@ -1,11 +1,8 @@
 package provider
 
 import (
-	"context"
-
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
@@ -17,21 +14,18 @@ import (
 // checkScopesNotEmpty refuses `scopes = []` for a new key or a change of scopes: a key
 // without scopes reaches nothing. PlaceOS does not require a scope, so a key made through its
 // API may have none; adopted with `scopes = []`, it keeps them.
-func checkScopesNotEmpty(ctx context.Context, config tfsdk.Config, state tfsdk.State, diags *diag.Diagnostics) {
-	var configured types.Set
-	diags.Append(config.GetAttribute(ctx, path.Root("scopes"), &configured)...)
-	if configured.IsNull() || configured.IsUnknown() || len(configured.Elements()) > 0 {
+func checkScopesNotEmpty(config apiKeyModel, state *apiKeyModel, diags *diag.Diagnostics) {
+	if !emptySet(config.Scopes) {
 		return
 	}
-	if !state.Raw.IsNull() {
-		var prior types.Set
-		diags.Append(state.GetAttribute(ctx, path.Root("scopes"), &prior)...)
-		if !prior.IsNull() && !prior.IsUnknown() && len(prior.Elements()) == 0 {
-			return // an adopted key without scopes, unchanged
-		}
+	if state != nil && emptySet(state.Scopes) {
+		return // an adopted key without scopes, unchanged
 	}
 	diags.AddAttributeError(path.Root("scopes"), "No Scopes",
 		"`scopes` is empty: a key without scopes can reach nothing. Give at least one scope (e.g. `[\"systems.read\"]`), "+
 			"or leave `scopes` out for the default `[\"public\"]`. Only a key that PlaceOS already holds without scopes, "+
 			"adopted by an import, may keep `scopes = []`.")
 }
+
+// emptySet: known, and without elements.
+func emptySet(s types.Set) bool { return !s.IsNull() && !s.IsUnknown() && len(s.Elements()) == 0 }

@@ -221,7 +221,7 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 	now := r.now()
 
-	checkScopesNotEmpty(ctx, req.Config, req.State, &resp.Diagnostics) // see api_key_adoption.go
+	checkScopesNotEmpty(config, state, &resp.Diagnostics) // see api_key_adoption.go
 	if known(config.ExpiresAt) {
 		r.checkAbsoluteExpiry(config.ExpiresAt, state, now, &resp.Diagnostics)
 	}
