@@ -274,3 +274,19 @@ func TestAPIKeyAdoptedKeyRotatesIntoManaged(t *testing.T) {
 		t.Errorf("the plan after the rotation is not empty (%v):\n%s", err, out)
 	}
 }
+
+// A listing that PlaceOS refuses is an error that says which permission is missing.
+func TestAPIKeyListResourceWithoutPermission(t *testing.T) {
+	requireQuery(t)
+	s := newServer(t)
+	w := newCLIWorkspace(t)
+	w.write("main.tf", requiredProviders+fmt.Sprintf("provider \"placeos\" {\n  url     = %q\n  api_key = %q\n}\n", s.URL(), s.Seed().UserAPIKey))
+	w.write("adopt.tfquery.hcl", `list "placeos_api_key" "all" {
+  provider = placeos
+}
+`)
+	out, err := w.run("query")
+	if err == nil || !strings.Contains(out, "Error Listing API Keys") || !strings.Contains(out, "admin") {
+		t.Fatalf("query with a user-level key: err %v, want Error Listing API Keys naming the permission:\n%s", err, out)
+	}
+}
