@@ -113,7 +113,7 @@ func (l *apiKeyListResource) List(ctx context.Context, req list.ListRequest, str
 // plans no change after the import).
 func listResult(ctx context.Context, req list.ListRequest, k *placeos.APIKey) list.ListResult {
 	r := req.NewListResult(ctx)
-	r.DisplayName = k.Name
+	r.DisplayName = placeos.PlainText(k.Name) // as in the key's state: `r&d`, not the stored `r&amp;d`
 	setKeyIdentity(ctx, r.Identity, k.ID, &r.Diagnostics)
 	if req.IncludeResource {
 		m := importedAPIKeyModel()

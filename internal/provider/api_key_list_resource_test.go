@@ -31,7 +31,7 @@ func TestAPIKeyListResourceFilters(t *testing.T) {
 	s := newServer(t)
 	seed := s.Seed()
 	lobby, _ := handMadeKey(s, "panel-lobby", seed.Panel.ID)
-	kiosk, _ := handMadeKey(s, "panel-kiosk", seed.Panel.ID)
+	kiosk, _ := handMadeKey(s, "panel-kiosk &amp; lifts", seed.Panel.ID) // stored escaped, as PlaceOS does
 	byAdmin, _ := handMadeKey(s, "panel-admin-desk", seed.Admin.ID)
 	other, _ := handMadeKey(s, "panel-lobby", seed.OtherPanel.ID) // same name, other domain
 	idIs := func(id string) map[string]knownvalue.Check {
@@ -57,7 +57,7 @@ func TestAPIKeyListResourceFilters(t *testing.T) {
 					querycheck.ExpectIdentity("placeos_api_key.domain", idIs(kiosk.ID)),
 					querycheck.ExpectIdentity("placeos_api_key.domain", idIs(byAdmin.ID)),
 					querycheck.ExpectResourceDisplayName("placeos_api_key.domain",
-						queryfilter.ByResourceIdentity(idIs(kiosk.ID)), knownvalue.StringExact("panel-kiosk")),
+						queryfilter.ByResourceIdentity(idIs(kiosk.ID)), knownvalue.StringExact("panel-kiosk & lifts")),
 					// The seeded user key of the panel user is listed too.
 					querycheck.ExpectLength("placeos_api_key.user", 3),
 					querycheck.ExpectIdentity("placeos_api_key.user", idIs(lobby.ID)),
@@ -137,6 +137,7 @@ func TestAPIKeyQueryGeneratesPureImports(t *testing.T) {
 		{Name: "panel-desk", UserID: seed.Admin.ID, Permissions: "admin_support", ExpiresAt: &expires},
 		{Name: "panel-old", UserID: seed.Panel.ID, ExpiresAt: &expired},
 		{Name: "panel-edge", UserID: seed.Admin.ID, Scopes: []string{"edge-abc123", "edge-control"}}, // as PlaceOS edges make them
+		{Name: "panel-r&amp;d", UserID: seed.Panel.ID, Description: "Tom &amp; Jerry"},               // stored escaped, as PlaceOS does
 		{Name: "panel-mute", UserID: seed.Panel.ID, Scopes: []string{}},                              // no scopes: PlaceOS allows it // expired: imported as it is, with a warning
 	} {
 		made, full := s.CreateAPIKey(k)
