@@ -12,16 +12,19 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+	"golang.org/x/sync/singleflight"
 )
 
 // OAuthTokenPath is PlaceOS's OAuth2 token endpoint (served by the auth service, not /api).
-const OAuthTokenPath = "/auth/oauth/token"
+const OAuthTokenPath = "/auth/oauth/token" //nolint:gosec // G101: a URL path, not a credential
 
 // authenticator puts credentials on a request.
 type authenticator interface {
-	apply(ctx context.Context, h http.Header) error
-	// invalidate drops a token the server refused; true when a retry may help.
-	invalidate(ctx context.Context) bool
+	// apply sets the credential headers and returns the token it used ("" for static ones).
+	apply(ctx context.Context, h http.Header) (string, error)
+	// invalidate drops the token the server refused, if it is still the current one (compare
+	// and clear: concurrent 401s for one token cause one new grant); true when a retry may help.
+	invalidate(refused string) bool
 }
 
 func newAuthenticator(cfg Config, c *Client) (authenticator, error) {
@@ -42,18 +45,22 @@ func newAuthenticator(cfg Config, c *Client) (authenticator, error) {
 
 type staticHeader struct{ name, value string }
 
-func (s staticHeader) apply(_ context.Context, h http.Header) error {
+func (s staticHeader) apply(_ context.Context, h http.Header) (string, error) {
 	h.Set(s.name, s.value)
-	return nil
+	return "", nil
 }
 
-func (staticHeader) invalidate(context.Context) bool { return false }
+func (staticHeader) invalidate(string) bool { return false }
 
 // oauthSession holds one access token per provider instance, shared by every goroutine.
 // It is fetched on first use, refreshed shortly before it expires, and once after a 401.
+// The mutex guards the fields only; a token request (with its retries) runs outside it, and
+// callers that need a token meanwhile wait for that one request (singleflight) or for their
+// own context.
 type oauthSession struct {
 	cfg    Config
 	client *Client
+	grants singleflight.Group
 
 	mu           sync.Mutex
 	accessToken  string
@@ -70,46 +77,80 @@ type tokenResponse struct {
 	RefreshToken string `json:"refresh_token"`
 }
 
-func (s *oauthSession) apply(ctx context.Context, h http.Header) error {
+func (s *oauthSession) apply(ctx context.Context, h http.Header) (string, error) {
 	token, err := s.token(ctx)
 	if err != nil {
-		return err
+		return "", err
 	}
 	h.Set("Authorization", "Bearer "+token)
-	return nil
+	return token, nil
 }
 
-func (s *oauthSession) token(ctx context.Context) (string, error) {
+// current is the token while it is usable.
+func (s *oauthSession) current() (string, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.client.now()
 	if s.accessToken != "" && (s.expiresAt.IsZero() || now.Before(s.expiresAt.Add(-s.refreshMargin))) {
-		return s.accessToken, nil
+		return s.accessToken, true
 	}
-	if s.refreshToken != "" {
-		if err := s.fetch(ctx, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {s.refreshToken}}); err == nil {
-			return s.accessToken, nil
-		}
-		// A refused refresh token falls back to a fresh password grant.
-		s.refreshToken = ""
-	}
-	err := s.fetch(ctx, url.Values{
-		"grant_type": {"password"}, "username": {s.cfg.Username}, "password": {s.cfg.Password}, "scope": {"public"},
-	})
-	if err != nil {
-		return "", err
-	}
-	return s.accessToken, nil
+	return "", false
 }
 
-func (s *oauthSession) invalidate(context.Context) bool {
+func (s *oauthSession) token(ctx context.Context) (string, error) {
+	for {
+		if tok, ok := s.current(); ok {
+			return tok, nil
+		}
+		ch := s.grants.DoChan("token", func() (any, error) { return nil, s.renew(ctx) })
+		select {
+		case r := <-ch:
+			if r.Err == nil {
+				continue // read the new token
+			}
+			// The caller that ran the request was cancelled, not this one: ask again.
+			if r.Shared && ctx.Err() == nil && (errors.Is(r.Err, context.Canceled) || errors.Is(r.Err, context.DeadlineExceeded)) {
+				continue
+			}
+			return "", r.Err
+		case <-ctx.Done():
+			return "", &RequestError{Method: http.MethodPost, Path: OAuthTokenPath, Err: ctx.Err()}
+		}
+	}
+}
+
+// renew gets a new token: with the refresh token when there is one, else (or when it is
+// refused) with a password grant.
+func (s *oauthSession) renew(ctx context.Context) error {
+	s.mu.Lock()
+	refresh := s.refreshToken
+	s.mu.Unlock()
+	if refresh != "" {
+		if err := s.fetch(ctx, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh}}); err == nil {
+			return nil
+		}
+		// A refused refresh token falls back to a fresh password grant.
+		s.mu.Lock()
+		if s.refreshToken == refresh {
+			s.refreshToken = ""
+		}
+		s.mu.Unlock()
+	}
+	return s.fetch(ctx, url.Values{
+		"grant_type": {"password"}, "username": {s.cfg.Username}, "password": {s.cfg.Password}, "scope": {"public"},
+	})
+}
+
+func (s *oauthSession) invalidate(refused string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.accessToken = ""
+	if s.accessToken == refused {
+		s.accessToken = ""
+	}
 	return true
 }
 
-// fetch runs one token request; the caller holds s.mu.
+// fetch runs one token request (without holding s.mu) and stores its answer.
 func (s *oauthSession) fetch(ctx context.Context, form url.Values) error {
 	u := *s.client.base
 	u.Path = OAuthTokenPath
@@ -141,6 +182,8 @@ func (s *oauthSession) fetch(ctx context.Context, form url.Values) error {
 	if err := json.Unmarshal(resp.body, &tr); err != nil || tr.AccessToken == "" {
 		return fmt.Errorf("POST %s: the answer holds no access_token (%s, %d bytes)", OAuthTokenPath, contentType(resp.header), len(resp.body))
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.accessToken = tr.AccessToken
 	if tr.RefreshToken != "" {
 		s.refreshToken = tr.RefreshToken

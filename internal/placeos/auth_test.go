@@ -485,3 +485,61 @@ func oauthConfig(cfg *placeos.Config) {
 	cfg.Username, cfg.Password = "admin@example.com", testPassword
 	cfg.ClientID, cfg.ClientSecret = "app-123", testClientSecret
 }
+
+// N requests refused at once with the same token cause one new grant, not N: a 401
+// invalidates only the token it refused (compare and clear), and the requests retry with the
+// token that the first of them fetched.
+func TestOAuthConcurrent401sOneNewGrant(t *testing.T) {
+	const n = 8
+	s := newOAuthServer(t)
+	c := s.client(t)
+	if _, err := c.GetDomain(t.Context(), "authority-1"); err != nil {
+		t.Fatalf("GetDomain: %v", err)
+	}
+	// The server revokes access-1, and answers the n requests that carry it only once all n
+	// have arrived, so that all of them are refused together.
+	var mu sync.Mutex
+	arrived := 0
+	all := make(chan struct{})
+	s.mu.Lock()
+	s.apiAnswer = func(auth string) int {
+		if auth != "Bearer access-1" {
+			return http.StatusOK
+		}
+		mu.Lock()
+		if arrived++; arrived == n {
+			close(all)
+		}
+		mu.Unlock()
+		<-all
+		return http.StatusUnauthorized
+	}
+	s.mu.Unlock()
+
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Go(func() {
+			if _, err := c.GetDomain(t.Context(), "authority-1"); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("GetDomain: %v", err)
+	}
+	if grants := s.grants(); len(grants) != 2 {
+		t.Errorf("%d token requests, want 2: the first grant and one after the %d refusals", len(grants), n)
+	}
+	calls := s.apiCalls()
+	if retried := len(calls) - 1 - n; retried != n {
+		t.Errorf("%d retries after the 401s, want %d", retried, n)
+	}
+	for _, a := range calls[1+n:] {
+		if a != "Bearer access-2" {
+			t.Errorf("a retry carried %q, want the one new token", a)
+		}
+	}
+}

@@ -31,6 +31,11 @@ const (
 	defaultPageSize       = 500
 	// maxErrorBody bounds what is read of an error response; bodies are never logged.
 	maxErrorBody = 64 << 10
+	// defaultMaxResponseBody bounds what is read of any answer: a page of 500 keys or users is
+	// well under 1 MiB.
+	defaultMaxResponseBody = 32 << 20
+	// defaultRetryAfterMax is the longest Retry-After that is waited for.
+	defaultRetryAfterMax = time.Minute
 )
 
 // Config is everything needed to talk to one PlaceOS domain.
@@ -55,8 +60,13 @@ type Config struct {
 	PageSize       int // rows per page when listing; default 500
 
 	// RetryWaitMin and RetryWaitMax bound the backoff between retries (defaults 1s and 30s);
-	// a Retry-After header on 429/503 wins.
-	RetryWaitMin, RetryWaitMax time.Duration
+	// a Retry-After header on 429/503 wins, up to RetryAfterMax (default 1m): a longer one is
+	// not waited for, and the call fails with a message about rate limiting.
+	RetryWaitMin, RetryWaitMax, RetryAfterMax time.Duration
+
+	// MaxResponseBytes bounds what is read of an answer (default 32 MiB); a longer answer is an
+	// error.
+	MaxResponseBytes int64
 
 	// Now is the clock used for token expiry and create bookkeeping; default time.Now.
 	Now func() time.Time
@@ -73,8 +83,11 @@ type Client struct {
 	auth      authenticator
 	userAgent string
 	pageSize  int
-	now       func() time.Time
-	log       func(ctx context.Context, msg string, fields map[string]any)
+	maxBody   int64
+	// retryAfterMax is the longest Retry-After waited for.
+	retryAfterMax time.Duration
+	now           func() time.Time
+	log           func(ctx context.Context, msg string, fields map[string]any)
 
 	currentUserMu sync.Mutex
 	currentUser   *User
@@ -154,6 +167,14 @@ func New(cfg Config) (*Client, error) {
 	if c.pageSize <= 0 {
 		c.pageSize = defaultPageSize
 	}
+	c.maxBody = cfg.MaxResponseBytes
+	if c.maxBody <= 0 {
+		c.maxBody = defaultMaxResponseBody
+	}
+	c.retryAfterMax = cfg.RetryAfterMax
+	if c.retryAfterMax <= 0 {
+		c.retryAfterMax = defaultRetryAfterMax
+	}
 	if c.now == nil {
 		c.now = time.Now
 	}
@@ -171,8 +192,8 @@ func New(cfg Config) (*Client, error) {
 	if cfg.RetryWaitMax > 0 {
 		rc.RetryWaitMax = cfg.RetryWaitMax
 	}
-	rc.CheckRetry = retryPolicy
-	rc.Backoff = retryablehttp.DefaultBackoff
+	rc.CheckRetry = c.retryPolicy
+	rc.Backoff = c.backoff
 	// The last status survives the retries, so the caller can report what the server said.
 	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
 	rc.RequestLogHook = c.logAttempt
@@ -214,8 +235,9 @@ func newTransport(cfg Config) (*http.Transport, error) {
 }
 
 // retryPolicy retries connection errors, 429 and 5xx (not 501), never a cancelled context,
-// and never a TLS verification failure (retrying cannot fix a certificate).
-func retryPolicy(ctx context.Context, resp *http.Response, err error) (bool, error) {
+// never a TLS verification failure (retrying cannot fix a certificate), and never an answer
+// whose Retry-After asks for a longer wait than the client allows.
+func (c *Client) retryPolicy(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
@@ -230,9 +252,51 @@ func retryPolicy(ctx context.Context, resp *http.Response, err error) (bool, err
 	}
 	if resp.StatusCode == http.StatusTooManyRequests ||
 		(resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented) {
+		if wait, ok := retryAfter(resp); ok && wait > c.retryAfterMax {
+			return false, nil
+		}
 		return true, nil
 	}
 	return false, nil
+}
+
+// backoff waits what a 429 or 503 asks for in Retry-After (retryPolicy has refused a longer
+// wait than retryAfterMax), and otherwise doubles from RetryWaitMin up to RetryWaitMax.
+func (c *Client) backoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
+	if wait, ok := retryAfter(resp); ok {
+		return min(wait, c.retryAfterMax)
+	}
+	return retryablehttp.DefaultBackoff(lo, hi, attempt, nil)
+}
+
+// retryAfter reads Retry-After of a 429 or 503, in seconds or as an HTTP date (measured
+// against the answer's Date, so that a server's clock skew does not count).
+func retryAfter(resp *http.Response) (time.Duration, bool) {
+	if resp == nil || (resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable) {
+		return 0, false
+	}
+	v := strings.TrimSpace(resp.Header.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 {
+			return 0, false
+		}
+		if secs > int64(365*24*time.Hour/time.Second) {
+			secs = int64(365 * 24 * time.Hour / time.Second) // no overflow of a Duration
+		}
+		return time.Duration(secs) * time.Second, true
+	}
+	at, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
+	}
+	now := time.Now()
+	if date, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+		now = date
+	}
+	return max(at.Sub(now), 0), true
 }
 
 type attemptsKey struct{}
@@ -285,18 +349,19 @@ type response struct {
 // On a 401 from the API (not from the token endpoint: asking again with the same client
 // credentials cannot help) an OAuth session refreshes its token once and tries again.
 func (c *Client) do(ctx context.Context, r request) (*response, error) {
-	resp, err := c.doOnce(ctx, r)
+	token, resp, err := c.doOnce(ctx, r)
 	var apiErr *APIError
 	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized && apiErr.Path != OAuthTokenPath &&
 		!r.noAuth && r.headers == nil {
-		if c.auth.invalidate(ctx) {
-			return c.doOnce(ctx, r)
+		if c.auth.invalidate(token) {
+			_, resp, err = c.doOnce(ctx, r)
 		}
 	}
 	return resp, err
 }
 
-func (c *Client) doOnce(ctx context.Context, r request) (*response, error) {
+// doOnce sends a request (with retries) and returns the OAuth token it carried, if any.
+func (c *Client) doOnce(ctx context.Context, r request) (string, *response, error) {
 	u := *c.base
 	// r.path holds escaped segments (url.PathEscape): send them as they are, so that each is
 	// encoded exactly once on the wire (PlaceOS decodes a path once).
@@ -313,13 +378,13 @@ func (c *Client) doOnce(ctx context.Context, r request) (*response, error) {
 	if r.body != nil {
 		b, err := json.Marshal(r.body)
 		if err != nil {
-			return nil, fmt.Errorf("encoding request body: %w", err)
+			return "", nil, fmt.Errorf("encoding request body: %w", err)
 		}
 		body = b
 	}
 	req, err := retryablehttp.NewRequestWithContext(ctx, r.method, u.String(), body)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
@@ -328,17 +393,19 @@ func (c *Client) doOnce(ctx context.Context, r request) (*response, error) {
 	if c.userAgent != "" {
 		req.Header.Set("User-Agent", c.userAgent)
 	}
+	var token string
 	switch {
 	case r.headers != nil:
 		for k, v := range r.headers {
 			req.Header[k] = v
 		}
 	case !r.noAuth:
-		if err := c.auth.apply(ctx, req.Header); err != nil {
-			return nil, err
+		if token, err = c.auth.apply(ctx, req.Header); err != nil {
+			return "", nil, err
 		}
 	}
-	return c.send(req, r.method, APIBasePath+r.path)
+	resp, err := c.send(req, r.method, APIBasePath+r.path)
+	return token, resp, err
 }
 
 // send runs a prepared request and turns a non-2xx answer into an *APIError.
@@ -352,13 +419,40 @@ func (c *Client) send(req *retryablehttp.Request, method, path string) (*respons
 		return nil, c.redirectError(method, path, resp)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, newAPIError(method, path, resp)
+		e := newAPIError(method, path, resp)
+		c.explainRateLimit(e, resp)
+		return nil, e
 	}
-	b, err := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
 	if err != nil {
 		return nil, &RequestError{Method: method, Path: path, Err: err}
 	}
+	if int64(len(b)) > c.maxBody {
+		return nil, &APIError{Method: method, Path: path, StatusCode: resp.StatusCode, RequestID: requestID(resp.Header),
+			Message: fmt.Sprintf("the answer is larger than %d MiB, more than any PlaceOS answer the provider reads; "+
+				"it was not read to the end (is `url` the PlaceOS domain itself?)", c.maxBody>>20)}
+	}
 	return &response{status: resp.StatusCode, header: resp.Header, body: b}, nil
+}
+
+// explainRateLimit says why a 429 or 503 was given up on: a Retry-After longer than the
+// client waits, or rate limiting that outlasted every retry.
+func (c *Client) explainRateLimit(e *APIError, resp *http.Response) {
+	wait, ok := retryAfter(resp)
+	var note string
+	switch {
+	case ok && wait > c.retryAfterMax:
+		note = fmt.Sprintf("PlaceOS is rate limiting requests and asks to wait %s (Retry-After), longer than the %s "+
+			"the provider waits; try again later", wait.Round(time.Second), c.retryAfterMax)
+	case resp.StatusCode == http.StatusTooManyRequests:
+		note = "PlaceOS is rate limiting requests, and still was after every retry; try again later, or raise `max_retries`"
+	default:
+		return
+	}
+	if e.Message != "" {
+		note = e.Message + "; " + note
+	}
+	e.Message = note
 }
 
 // call sends a request and decodes a 2xx JSON answer into out (when out is not nil).

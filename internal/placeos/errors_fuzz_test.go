@@ -10,7 +10,7 @@ import (
 )
 
 // secretMarker stands for a secret in the fields of an error answer that are not messages.
-const secretMarker = "SECRET-f2c1e9a7d4b8"
+const secretMarker = "SECRET-f2c1e9a7d4b8" //nolint:gosec // G101: a marker that stands for a secret in fuzz inputs
 
 // FuzzDecodeErrorBody: DecodeErrorBody never panics; a body that is not PlaceOS JSON is never
 // quoted (the message depends on its content type and length alone); and of a JSON body only

@@ -18,7 +18,7 @@ import (
 
 // Secrets used by the tests. Each is distinctive, so a leak into an error string is easy to spot.
 const (
-	testAPIKey       = "0f0e0d0c0b0a09080706050403020100.SECRET-api-key-value"
+	testAPIKey       = "0f0e0d0c0b0a09080706050403020100.SECRET-api-key-value" //nolint:gosec // G101: fake credentials, made to be spotted when they leak
 	testAccessToken  = "SECRET-static-access-token"
 	testPassword     = "SECRET-hunter2-password"
 	testClientSecret = "SECRET-client-secret"

@@ -2,6 +2,7 @@ package placeos
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -10,12 +11,20 @@ import (
 // maxOffset is PlaceOS's clamp on offset; a listing never pages past it.
 const maxOffset = 1_000_000
 
+// maxPages bounds a listing: a server that keeps sending full pages, or an X-Total-Count that
+// lies, costs at most this many requests.
+const maxPages = 1000
+
 // listAll pages through an index route. It moves its own offset by the rows each page returned
-// (older servers' Link headers skip a row per page) and stops at X-Total-Count, or, when a
-// server sends no count, at a short page without a Link header.
+// (older servers' Link headers skip a row per page) and stops at a short or empty page, at
+// X-Total-Count, or at maxPages (an error).
 func listAll[T any](ctx context.Context, c *Client, path string, query url.Values) ([]T, error) {
 	var all []T
-	for offset := 0; offset <= maxOffset; {
+	for pages, offset := 0, 0; offset <= maxOffset; pages++ {
+		if pages == maxPages {
+			return nil, fmt.Errorf("GET %s: more than %d pages of %d rows; the provider reads no more than that of one listing",
+				APIBasePath+path, maxPages, c.pageSize)
+		}
 		q := url.Values{}
 		for k, v := range query {
 			q[k] = v
@@ -29,16 +38,10 @@ func listAll[T any](ctx context.Context, c *Client, path string, query url.Value
 		}
 		all = append(all, page...)
 		offset += len(page)
-		if len(page) == 0 {
-			break
+		if len(page) < c.pageSize {
+			break // a short or empty page is the last, whatever X-Total-Count says
 		}
-		if total, err := strconv.Atoi(resp.header.Get("X-Total-Count")); err == nil {
-			if offset >= total {
-				break
-			}
-			continue
-		}
-		if resp.header.Get("Link") == "" && len(page) < c.pageSize {
+		if total, err := strconv.Atoi(resp.header.Get("X-Total-Count")); err == nil && offset >= total {
 			break
 		}
 	}

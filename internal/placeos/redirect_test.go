@@ -102,10 +102,10 @@ func TestRedirectsAreNeverFollowed(t *testing.T) {
 				t.Run(fmt.Sprintf("%s/%s/%d", name, targetName, status), func(t *testing.T) {
 					srv, hits := serve(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 						if strings.HasPrefix(r.URL.Path, tc.redirect) {
-							http.Redirect(w, r, target+r.URL.RequestURI(), status)
+							http.Redirect(w, r, target+r.URL.RequestURI(), status) //nolint:gosec // G710: the test is a server that redirects to a capture server
 							return
 						}
-						writeJSON(w, http.StatusOK, map[string]any{"access_token": "SECRET-oauth-access", "token_type": "Bearer", "expires_in": 7200})
+						writeJSON(w, http.StatusOK, map[string]any{"access_token": "SECRET-oauth-access", "token_type": "Bearer", "expires_in": 7200}) //nolint:gosec // G101: a fake token
 					})
 					before := len(capture.requests())
 					err := tc.call(t.Context(), newClient(t, srv.URL, tc.cfg))

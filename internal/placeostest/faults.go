@@ -49,7 +49,7 @@ type faultState struct {
 	rng         *rand.Rand
 }
 
-func (f *faultState) init() { f.rng = rand.New(rand.NewPCG(0, 0)) }
+func (f *faultState) init() { f.rng = rand.New(rand.NewPCG(0, 0)) } //nolint:gosec // G404: faults are drawn from a seeded generator so that a run can be repeated
 
 // FailNext makes the next n requests to pattern (or to any route, with
 // AnyRoute) answer status without reaching the handler. 429 carries
@@ -108,7 +108,7 @@ func (s *Server) SetRandomFaults(f RandomFaults) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults.random = f
-	s.faults.rng = rand.New(rand.NewPCG(uint64(f.Seed), 0))
+	s.faults.rng = rand.New(rand.NewPCG(uint64(f.Seed), 0)) //nolint:gosec // G404: faults are drawn from a seeded generator so that a run can be repeated
 }
 
 // Requests is how many requests the route with this ServeMux pattern has

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-const tokenPath = "/auth/oauth/token"
+const tokenPath = "/auth/oauth/token" //nolint:gosec // G101: a URL path, not a credential
 
 type tokenResponse struct {
 	AccessToken  string `json:"access_token"`

@@ -201,7 +201,7 @@ const (
 	routeUsersCurrent  = "GET /api/engine/v2/users/current"
 	routeUsersShow     = "GET /api/engine/v2/users/{id}"
 	routeScopes        = "GET /api/engine/v2/scopes"
-	routeOAuthToken    = "POST /auth/oauth/token"
+	routeOAuthToken    = "POST /auth/oauth/token" //nolint:gosec // G101: a route, not a credential
 	routeAuthority     = "GET /auth/authority"
 )
 

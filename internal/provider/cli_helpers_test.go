@@ -42,7 +42,7 @@ func (b *providerBuild) folder(t *testing.T) string {
 			return
 		}
 		args := append(append([]string{"build"}, b.flags...), "-o", filepath.Join(b.dir, "terraform-provider-placeos"), ".")
-		cmd := exec.Command("go", args...)
+		cmd := exec.Command("go", args...) //nolint:gosec // G204: builds this repository's provider with the go tool
 		cmd.Dir = repoRoot(t)
 		b.out, b.err = cmd.CombinedOutput()
 	})
@@ -116,7 +116,7 @@ func (w *cliWorkspace) run(args ...string) (string, error) {
 	w.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, terraformBinary(w.t), append(args, "-no-color")...)
+	cmd := exec.CommandContext(ctx, terraformBinary(w.t), append(args, "-no-color")...) //nolint:gosec // G204: runs the Terraform or OpenTofu CLI under test (TF_ACC_TERRAFORM_PATH)
 	cmd.Dir = w.dir
 	cmd.Env = w.env
 	var out bytes.Buffer

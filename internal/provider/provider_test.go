@@ -187,7 +187,7 @@ func TestProviderRedirectIsAnError(t *testing.T) {
 	}))
 	t.Cleanup(target.Close)
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, target.URL+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+		http.Redirect(w, r, target.URL+r.URL.RequestURI(), http.StatusTemporaryRedirect) //nolint:gosec // G710: the test is a server that redirects elsewhere
 	}))
 	t.Cleanup(front.Close)
 	resource.UnitTest(t, resource.TestCase{
@@ -209,7 +209,7 @@ func TestProviderRedirectIsAnError(t *testing.T) {
 // repeating it (not even in the CLI's source snippet), warns about `insecure`, and rejects
 // `insecure` together with `ca_cert`.
 func TestProviderValidateURLAndTLS(t *testing.T) {
-	const secret = "SECRET-pw-in-url"
+	const secret = "SECRET-pw-in-url" //nolint:gosec // G101: a fake password, to be spotted if repeated
 	cases := map[string]struct {
 		provider string
 		fails    bool

@@ -73,7 +73,7 @@ func serveOn(t *testing.T, addr string, h http.Handler) string {
 	if err != nil {
 		t.Skipf("cannot listen on %s: %v", addr, err)
 	}
-	srv := &httptest.Server{Listener: l, Config: &http.Server{Handler: h}}
+	srv := &httptest.Server{Listener: l, Config: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}}
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return srv.URL

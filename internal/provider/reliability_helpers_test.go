@@ -28,7 +28,7 @@ func (w *cliWorkspace) runEnv(env []string, args ...string) (string, time.Durati
 	w.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, terraformBinary(w.t), append(args, "-no-color")...)
+	cmd := exec.CommandContext(ctx, terraformBinary(w.t), append(args, "-no-color")...) //nolint:gosec // G204: runs the Terraform or OpenTofu CLI under test (TF_ACC_TERRAFORM_PATH)
 	cmd.Dir = w.dir
 	cmd.Env = append(append([]string{}, w.env...), env...)
 	var out bytes.Buffer

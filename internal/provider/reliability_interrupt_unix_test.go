@@ -74,7 +74,7 @@ resource "placeos_api_key" "interrupted" {
 
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, terraformBinary(t), "apply", "-auto-approve", "-input=false", "-no-color")
+	cmd := exec.CommandContext(ctx, terraformBinary(t), "apply", "-auto-approve", "-input=false", "-no-color") //nolint:gosec // G204: runs the Terraform or OpenTofu CLI under test (TF_ACC_TERRAFORM_PATH)
 	cmd.Dir = w.dir
 	cmd.Env = w.env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

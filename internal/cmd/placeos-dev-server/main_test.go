@@ -28,7 +28,7 @@ func TestHelperProcess(t *testing.T) {
 
 func TestDevServer(t *testing.T) {
 	envFile := filepath.Join(t.TempDir(), "env")
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$") //nolint:gosec // G204: re-runs this test binary as the helper process
 	cmd.Env = append(os.Environ(), "PLACEOS_DEV_SERVER_HELPER=1", "PLACEOS_DEV_SERVER_ARGS=-listen 127.0.0.1:0 -env-file "+envFile)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
