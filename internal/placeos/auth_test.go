@@ -219,20 +219,7 @@ func TestOAuthOneTokenForConcurrentRequests(t *testing.T) {
 	s := newOAuthServer(t)
 	s.tokenDelay = 50 * time.Millisecond // every goroutine is waiting while the token is fetched
 	c := s.client(t)
-	var wg sync.WaitGroup
-	errs := make(chan error, 20)
-	for range 20 {
-		wg.Go(func() {
-			if _, err := c.GetDomain(t.Context(), "authority-1"); err != nil {
-				errs <- err
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Errorf("GetUser: %v", err)
-	}
+	concurrently(t, 20, func() error { _, err := c.GetDomain(t.Context(), "authority-1"); return err })
 	if n := len(s.grants()); n != 1 {
 		t.Errorf("token requests = %d, want exactly 1", n)
 	}
@@ -516,20 +503,7 @@ func TestOAuthConcurrent401sOneNewGrant(t *testing.T) {
 	}
 	s.mu.Unlock()
 
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for range n {
-		wg.Go(func() {
-			if _, err := c.GetDomain(t.Context(), "authority-1"); err != nil {
-				errs <- err
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Errorf("GetDomain: %v", err)
-	}
+	concurrently(t, n, func() error { _, err := c.GetDomain(t.Context(), "authority-1"); return err })
 	if grants := s.grants(); len(grants) != 2 {
 		t.Errorf("%d token requests, want 2: the first grant and one after the %d refusals", len(grants), n)
 	}

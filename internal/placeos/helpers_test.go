@@ -195,3 +195,22 @@ func currentUserID(tb testing.TB, c *placeos.Client) string {
 	}
 	return u.ID
 }
+
+// concurrently runs f in n goroutines at once and reports each error.
+func concurrently(t *testing.T, n int, f func() error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Go(func() {
+			if err := f(); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
