@@ -106,7 +106,7 @@ func newCLIWorkspace(t *testing.T, extraEnv ...string) *cliWorkspace {
 
 func (w *cliWorkspace) write(name, content string) {
 	w.t.Helper()
-	if err := os.WriteFile(filepath.Join(w.dir, name), []byte(content), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(w.dir, name), []byte(content), 0o600); err != nil { //nolint:gosec // G703: tests write files they name into their own temporary folder
 		w.t.Fatal(err)
 	}
 }
