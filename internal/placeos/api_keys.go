@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
 )
 
 const apiKeysPath = "/api_keys"
@@ -80,90 +82,159 @@ var ErrNameTaken = errors.New("an API key with this name already exists in the d
 
 // CreateAPIKey creates a key and returns it with its one-time x_api_key.
 //
-// It is safe to retry: when an attempt may have reached the server without its answer reaching
-// us (a reset connection, a timeout, a 5xx), the key that attempt made cannot be used (its
-// secret is lost), so it is found and deleted before the create is repeated. A key of the same
-// name that was already there is never touched: that is ErrNameTaken.
+// It is safe to retry. A create whose every attempt is answered costs one request per attempt
+// and nothing more. After an attempt that may have reached the server without its answer
+// reaching us (a reset connection, a timeout, a 5xx or 429, a cancelled context), the key that
+// attempt made cannot be used (its secret is lost): before the next attempt, and once more
+// when the create gives up, the key of that name is looked up. It is deleted only on evidence
+// that one of this create's unanswered attempts made it: it matches the request, and its
+// created_at (the server's clock) falls within such an attempt, mapped through the server's
+// Date headers with ownershipTolerance either side. Any other key of that name (made earlier
+// by someone else, or by a concurrent create between our attempts) is never touched: that is
+// ErrNameTaken.
 func (c *Client) CreateAPIKey(ctx context.Context, in APIKeyCreate) (*APIKey, error) {
-	start := c.now()
+	a := &createAttempts{c: c, in: in}
+	rc := c.retryClient()
+	rc.RequestLogHook, rc.CheckRetry, rc.PrepareRetry = a.sent, a.checkRetry, a.beforeRetry
 	var lastErr error
 	for round := 0; round < createRounds; round++ {
-		tries := &attempts{}
 		var key APIKey
-		_, err := c.call(context.WithValue(ctx, attemptsKey{}, tries),
-			request{method: http.MethodPost, path: apiKeysPath, body: in.body()}, &key)
+		_, err := c.call(ctx, request{method: http.MethodPost, path: apiKeysPath, body: in.body(), retry: rc}, &key)
 		if err == nil {
 			c.refresh.wrote(key.ID)
 			return &key, nil
 		}
 		lastErr = err
+		if a.taken != nil {
+			return nil, fmt.Errorf("%w: an attempt got no answer, and the name now belongs to the key %s, which this "+
+				"create did not make (it was created outside the attempts of this create)", ErrNameTaken, a.taken.ID)
+		}
+		if checkErr := (*orphanCheckError)(nil); errors.As(err, &checkErr) {
+			return nil, err
+		}
 		nameTaken := isNameTaken(err)
-		unanswered := tries.n > 1 || isAmbiguous(err)
-		if !unanswered {
+		if len(a.unknown) == 0 || (!a.lastUnknown && !nameTaken) {
+			// Every attempt was answered, or the answered last one says no key was made.
 			if nameTaken {
 				return nil, fmt.Errorf("%w: %w", ErrNameTaken, err)
 			}
 			return nil, err
 		}
-		removed, cleanupErr := c.removeOwnCreate(ctx, in, start)
+		removed, cleanupErr := a.removeOwn(ctx)
 		if cleanupErr != nil {
 			return nil, fmt.Errorf("%w; %v", err, cleanupErr)
 		}
-		if !removed {
-			if nameTaken {
-				return nil, fmt.Errorf("%w: %w", ErrNameTaken, err)
-			}
-			return nil, err
+		if a.taken != nil || (!removed && nameTaken) {
+			return nil, fmt.Errorf("%w: %w", ErrNameTaken, err)
 		}
-		if !nameTaken {
-			// Cleaned up after a final failure: report the failure, leave nothing behind.
+		if !removed || !nameTaken {
+			// Nothing of ours is left behind; report the failure.
 			return nil, err
 		}
 	}
 	return nil, lastErr
 }
 
+// ownershipTolerance widens an attempt's time window on either side: Date headers and
+// created_at have whole seconds, and an answer takes a moment to arrive.
+const ownershipTolerance = 2 * time.Second
+
+// createAttempts is the evidence one CreateAPIKey gathers through the retrying client's hooks:
+// when each attempt whose effect is unknown was sent and given up on (our clock).
+type createAttempts struct {
+	c  *Client
+	in APIKeyCreate
+
+	sentAt      time.Time // of the attempt in flight
+	unknown     []window  // attempts that may have made a key
+	lastUnknown bool      // the latest attempt is one of them
+	taken       *APIKey   // the key that holds the name, when this create did not make it
+}
+
+type window struct{ from, to time.Time }
+
+// sent is the RequestLogHook: an attempt starts.
+func (a *createAttempts) sent(l retryablehttp.Logger, req *http.Request, attempt int) {
+	a.sentAt = a.c.now()
+	a.c.logAttempt(l, req, attempt)
+}
+
+// checkRetry records an attempt that may have made a key without telling us, then applies
+// the client's retry policy.
+func (a *createAttempts) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	a.lastUnknown = err != nil || resp == nil || isAmbiguousStatus(resp.StatusCode)
+	if a.lastUnknown {
+		a.unknown = append(a.unknown, window{from: a.sentAt, to: a.c.now()})
+	}
+	return a.c.retryPolicy(ctx, resp, err)
+}
+
+// orphanCheckError is a failed look for (or delete of) a key an unanswered attempt made.
+type orphanCheckError struct{ err error }
+
+func (e *orphanCheckError) Error() string { return e.err.Error() }
+func (e *orphanCheckError) Unwrap() error { return e.err }
+
+// errNameHeld stops the retries when the name belongs to a key this create did not make.
+var errNameHeld = errors.New("the name belongs to a key this create did not make")
+
+// beforeRetry is the PrepareRetry hook: before another attempt, the key an unanswered one
+// made is deleted; a key of the name that is not ours stops the create.
+func (a *createAttempts) beforeRetry(req *http.Request) error {
+	if !a.lastUnknown {
+		return nil
+	}
+	if _, err := a.removeOwn(req.Context()); err != nil {
+		return &orphanCheckError{err: err}
+	}
+	if a.taken != nil {
+		return errNameHeld
+	}
+	return nil
+}
+
 // orphanCleanupTimeout bounds the clean-up after a create whose context was cancelled.
 const orphanCleanupTimeout = 30 * time.Second
 
-// removeOwnCreate finds and deletes the key that an unanswered attempt of this create made, if
-// any. It runs even when ctx is cancelled (Terraform cancels on Ctrl-C): that key is unusable,
-// its secret lost, and a re-run would find its name taken.
-func (c *Client) removeOwnCreate(ctx context.Context, in APIKeyCreate, start time.Time) (bool, error) {
+// removeOwn finds the key of the create's name and deletes it when an unanswered attempt of
+// this create made it (a.taken is set when another key holds the name). It runs even when
+// ctx is cancelled (Terraform cancels on Ctrl-C): that key is unusable, its secret lost, and a
+// re-run would find its name taken.
+func (a *createAttempts) removeOwn(ctx context.Context) (bool, error) {
 	if ctx.Err() != nil {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), orphanCleanupTimeout)
 		defer cancel()
 	}
-	orphan, err := c.findOwnCreate(ctx, in, start)
+	key, err := a.c.FindAPIKeyByName(ctx, a.in.AuthorityID, a.in.Name)
 	if err != nil {
 		return false, fmt.Errorf("checking for a key left by an unanswered attempt also failed: %v", err)
 	}
-	if orphan == nil {
+	if key == nil {
 		return false, nil
 	}
-	if err := c.DeleteAPIKey(ctx, orphan.ID); err != nil {
-		return false, fmt.Errorf("the key %s that an unanswered attempt made could not be deleted: %v", orphan.ID, err)
+	if !matchesCreate(key, a.in) || !a.madeWithin(key) {
+		a.taken = key
+		return false, nil
+	}
+	if err := a.c.DeleteAPIKey(ctx, key.ID); err != nil {
+		return false, fmt.Errorf("the key %s that an unanswered attempt made could not be deleted: %v", key.ID, err)
 	}
 	return true, nil
 }
 
-// clockSkew is how much earlier than our own clock a key's created_at may be and still be
-// one of ours.
-const clockSkew = 2 * time.Minute
-
-// findOwnCreate looks for a key that one of this create's attempts made: the same name, user,
-// description and permissions, created after the create started.
-func (c *Client) findOwnCreate(ctx context.Context, in APIKeyCreate, start time.Time) (*APIKey, error) {
-	k, err := c.FindAPIKeyByName(ctx, in.AuthorityID, in.Name)
-	if err != nil || k == nil {
-		return nil, err
+// madeWithin reports whether the key's created_at falls within one of the unanswered
+// attempts, on the server's clock.
+func (a *createAttempts) madeWithin(k *APIKey) bool {
+	created := k.CreatedAt.Time
+	for _, w := range a.unknown {
+		from := a.c.serverTime(w.from).Add(-ownershipTolerance)
+		to := a.c.serverTime(w.to).Add(ownershipTolerance)
+		if !created.Before(from) && !created.After(to) {
+			return true
+		}
 	}
-	if k.UserID == in.UserID && SameDescription(in.Description, k.Description) &&
-		strings.EqualFold(k.Permissions, in.Permissions) && !k.CreatedAt.Before(start.Add(-clockSkew)) {
-		return k, nil
-	}
-	return nil, nil // names are unique: the key of this name is not ours
+	return false
 }
 
 // FindAPIKeyByName returns the key of the domain authorityID ("": any the credentials can
@@ -185,19 +256,21 @@ func (c *Client) FindAPIKeyByName(ctx context.Context, authorityID, name string)
 	return nil, nil
 }
 
+// matchesCreate reports whether a stored key is what this create asked for: its user,
+// description and permissions as PlaceOS stores them.
+func matchesCreate(k *APIKey, in APIKeyCreate) bool {
+	return k.UserID == in.UserID && SameDescription(in.Description, k.Description) &&
+		strings.EqualFold(k.Permissions, in.Permissions)
+}
+
 func isNameTaken(err error) bool {
 	var apiErr *APIError
 	return errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnprocessableEntity && apiErr.HasFailure("name", "unique")
 }
 
-// isAmbiguous: the server may have acted on a request whose answer says nothing about it.
-func isAmbiguous(err error) bool {
-	var reqErr *RequestError
-	if errors.As(err, &reqErr) {
-		return true
-	}
-	s := statusOf(err)
-	return s >= 500 || s == http.StatusTooManyRequests
+// isAmbiguousStatus: the server may have acted on a request whose answer says nothing about it.
+func isAmbiguousStatus(status int) bool {
+	return status >= 500 || status == http.StatusTooManyRequests
 }
 
 // GetAPIKey reads a key (never with its secret).

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -78,12 +79,20 @@ type Config struct {
 
 // Client talks to one PlaceOS domain. It is safe for concurrent use.
 type Client struct {
-	base      *url.URL
-	http      *retryablehttp.Client
-	auth      authenticator
-	userAgent string
-	pageSize  int
-	maxBody   int64
+	base *url.URL
+	http *retryablehttp.Client // the retrying client every call uses, unless it brings its own
+	// httpClient and the retry settings, for calls that build their own retrying client.
+	httpClient                 *http.Client
+	retryMax                   int
+	retryWaitMin, retryWaitMax time.Duration
+	// serverOffset is the server's clock minus ours, from the latest Date header (nanoseconds);
+	// dateSeen says whether there was one.
+	serverOffset atomic.Int64
+	dateSeen     atomic.Bool
+	auth         authenticator
+	userAgent    string
+	pageSize     int
+	maxBody      int64
 	// retryAfterMax is the longest Retry-After waited for.
 	retryAfterMax time.Duration
 	now           func() time.Time
@@ -179,26 +188,18 @@ func New(cfg Config) (*Client, error) {
 		c.now = time.Now
 	}
 
-	rc := retryablehttp.NewClient()
 	// Redirects are never followed: Go would send X-API-Key and a replayed form body (password,
 	// client secret) to any Location, and Authorization to another port of the same host.
-	rc.HTTPClient = &http.Client{Transport: transport, Timeout: timeout, CheckRedirect: refuseRedirect}
-	rc.Logger = nil // attempts are logged through Config.Log, without URLs' queries or bodies
-	rc.RetryMax = max(cfg.MaxRetries, 0)
-	rc.RetryWaitMin, rc.RetryWaitMax = time.Second, 30*time.Second
+	c.httpClient = &http.Client{Transport: transport, Timeout: timeout, CheckRedirect: refuseRedirect}
+	c.retryMax = max(cfg.MaxRetries, 0)
+	c.retryWaitMin, c.retryWaitMax = time.Second, 30*time.Second
 	if cfg.RetryWaitMin > 0 {
-		rc.RetryWaitMin = cfg.RetryWaitMin
+		c.retryWaitMin = cfg.RetryWaitMin
 	}
 	if cfg.RetryWaitMax > 0 {
-		rc.RetryWaitMax = cfg.RetryWaitMax
+		c.retryWaitMax = cfg.RetryWaitMax
 	}
-	rc.CheckRetry = c.retryPolicy
-	rc.Backoff = c.backoff
-	// The last status survives the retries, so the caller can report what the server said.
-	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
-	rc.RequestLogHook = c.logAttempt
-	rc.ResponseLogHook = c.logResponse
-	c.http = rc
+	c.http = c.retryClient()
 
 	c.auth, err = newAuthenticator(cfg, c)
 	if err != nil {
@@ -232,6 +233,24 @@ func newTransport(cfg Config) (*http.Transport, error) {
 	}
 	t.TLSClientConfig = tlsConfig
 	return t, nil
+}
+
+// retryClient is a retrying client with this client's policy and hooks, on the shared
+// connection pool. A call may replace hooks on its own copy (CreateAPIKey does).
+func (c *Client) retryClient() *retryablehttp.Client {
+	return &retryablehttp.Client{
+		HTTPClient:   c.httpClient,
+		Logger:       nil, // attempts are logged through Config.Log, without URLs' queries or bodies
+		RetryMax:     c.retryMax,
+		RetryWaitMin: c.retryWaitMin,
+		RetryWaitMax: c.retryWaitMax,
+		CheckRetry:   c.retryPolicy,
+		Backoff:      c.backoff,
+		// The last status survives the retries, so the caller can report what the server said.
+		ErrorHandler:    retryablehttp.PassthroughErrorHandler,
+		RequestLogHook:  c.logAttempt,
+		ResponseLogHook: c.logResponse,
+	}
 }
 
 // retryPolicy retries connection errors, 429 and 5xx (not 501), never a cancelled context,
@@ -299,16 +318,7 @@ func retryAfter(resp *http.Response) (time.Duration, bool) {
 	return max(at.Sub(now), 0), true
 }
 
-type attemptsKey struct{}
-
-// attempts counts the HTTP attempts made for one logical call, so callers can tell whether a
-// request may have reached the server more than once.
-type attempts struct{ n int }
-
 func (c *Client) logAttempt(_ retryablehttp.Logger, req *http.Request, attempt int) {
-	if a, ok := req.Context().Value(attemptsKey{}).(*attempts); ok {
-		a.n = attempt + 1
-	}
 	if c.log != nil && attempt > 0 {
 		c.log(req.Context(), "retrying PlaceOS request", map[string]any{
 			"method": req.Method, "path": req.URL.Path, "attempt": attempt + 1,
@@ -317,6 +327,7 @@ func (c *Client) logAttempt(_ retryablehttp.Logger, req *http.Request, attempt i
 }
 
 func (c *Client) logResponse(_ retryablehttp.Logger, resp *http.Response) {
+	c.observeDate(resp.Header)
 	if c.log == nil || resp.Request == nil {
 		return
 	}
@@ -324,6 +335,23 @@ func (c *Client) logResponse(_ retryablehttp.Logger, resp *http.Response) {
 		"method": resp.Request.Method, "path": resp.Request.URL.Path,
 		"status": resp.StatusCode, "request_id": requestID(resp.Header),
 	})
+}
+
+// observeDate keeps the server's clock offset from an answer's Date header: a key's
+// created_at is on the server's clock.
+func (c *Client) observeDate(h http.Header) {
+	if d, err := http.ParseTime(h.Get("Date")); err == nil {
+		c.serverOffset.Store(int64(d.Sub(c.now())))
+		c.dateSeen.Store(true)
+	}
+}
+
+// serverTime maps a time of our clock to the server's, as far as Date headers tell.
+func (c *Client) serverTime(t time.Time) time.Time {
+	if !c.dateSeen.Load() {
+		return t
+	}
+	return t.Add(time.Duration(c.serverOffset.Load()))
 }
 
 // request describes one API call.
@@ -336,6 +364,8 @@ type request struct {
 	headers http.Header
 	// noAuth sends no credentials (public routes).
 	noAuth bool
+	// retry, when set, replaces the client's retrying client for this call.
+	retry *retryablehttp.Client
 }
 
 // response is what do returns on a 2xx.
@@ -404,13 +434,21 @@ func (c *Client) doOnce(ctx context.Context, r request) (string, *response, erro
 			return "", nil, err
 		}
 	}
-	resp, err := c.send(req, r.method, APIBasePath+r.path)
+	rc := c.http
+	if r.retry != nil {
+		rc = r.retry
+	}
+	resp, err := c.sendWith(rc, req, r.method, APIBasePath+r.path)
 	return token, resp, err
 }
 
 // send runs a prepared request and turns a non-2xx answer into an *APIError.
 func (c *Client) send(req *retryablehttp.Request, method, path string) (*response, error) {
-	resp, err := c.http.Do(req)
+	return c.sendWith(c.http, req, method, path)
+}
+
+func (c *Client) sendWith(rc *retryablehttp.Client, req *retryablehttp.Request, method, path string) (*response, error) {
+	resp, err := rc.Do(req)
 	if err != nil {
 		return nil, &RequestError{Method: method, Path: path, Err: err}
 	}

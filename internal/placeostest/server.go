@@ -316,6 +316,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	delay := s.latency
+	// Date on the server's clock, as every created_at is: the client maps times through it.
+	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 	s.mu.Unlock()
 	if delay > 0 {
 		t := time.NewTimer(delay)

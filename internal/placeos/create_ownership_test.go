@@ -1,0 +1,170 @@
+package placeos_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/placeos/terraform-provider-placeos/internal/placeos"
+	"github.com/placeos/terraform-provider-placeos/internal/placeostest"
+)
+
+// A key of the same name, user, description and permissions that someone else made 60 s
+// before the create survives a create whose first attempt failed without an answer.
+func TestCreateAPIKeyMatchingKeyMadeAMinuteEarlierSurvives(t *testing.T) {
+	s := newKeyServer(t)
+	other := s.add(fakeKey{
+		Name: "ci-key", Description: ciKey.Description, UserID: ciKey.UserID, Permissions: ciKey.Permissions,
+		Scopes: ciKey.Scopes, CreatedAt: time.Now().Add(-60 * time.Second),
+	})
+	s.onPost = func(n int) postAction {
+		if n == 1 {
+			return dropNoCommit
+		}
+		return answer
+	}
+	_, err := newClient(t, s.srv.URL).CreateAPIKey(t.Context(), ciKey)
+	if !errors.Is(err, placeos.ErrNameTaken) {
+		t.Fatalf("err = %v, want ErrNameTaken", err)
+	}
+	keys, posts, deleted, lists := s.state()
+	if len(deleted) != 0 || len(keys) != 1 || keys[0].ID != other.ID {
+		t.Errorf("deleted %v, keys %+v; want the other key untouched", deleted, keys)
+	}
+	if len(posts) != 1 || lists != 1 {
+		t.Errorf("%d POSTs and %d listings; want the lost POST, one look, and no retry onto a taken name", len(posts), lists)
+	}
+}
+
+// Ownership is decided on the server's clock, from its Date headers: with the server's clock
+// ten minutes behind ours, the key a lost answer left is still found and deleted, and an
+// identical key someone made a minute before is still left alone.
+func TestCreateAPIKeyOwnershipOnTheServersClock(t *testing.T) {
+	behind := func() time.Time { return time.Now().Add(-10 * time.Minute) }
+	t.Run("lost answer", func(t *testing.T) {
+		s := newKeyServer(t)
+		s.now = behind
+		s.onPost = func(n int) postAction {
+			if n == 1 {
+				return commitAndDrop
+			}
+			return answer
+		}
+		key, err := newClient(t, s.srv.URL).CreateAPIKey(t.Context(), ciKey)
+		if err != nil {
+			t.Fatalf("CreateAPIKey: %v", err)
+		}
+		if keys, _, deleted, _ := s.state(); len(keys) != 1 || keys[0].ID != key.ID || len(deleted) != 1 {
+			t.Errorf("keys %+v, deleted %v; want the orphan deleted and the new key alone", keys, deleted)
+		}
+	})
+	t.Run("a minute earlier", func(t *testing.T) {
+		s := newKeyServer(t)
+		s.now = behind
+		s.add(fakeKey{
+			Name: "ci-key", Description: ciKey.Description, UserID: ciKey.UserID, Permissions: ciKey.Permissions,
+			CreatedAt: behind().Add(-time.Minute),
+		})
+		s.onPost = func(n int) postAction {
+			if n == 1 {
+				return dropNoCommit
+			}
+			return answer
+		}
+		if _, err := newClient(t, s.srv.URL).CreateAPIKey(t.Context(), ciKey); !errors.Is(err, placeos.ErrNameTaken) {
+			t.Fatalf("err = %v, want ErrNameTaken", err)
+		}
+		if keys, _, deleted, _ := s.state(); len(keys) != 1 || len(deleted) != 0 {
+			t.Errorf("keys %+v, deleted %v; want the key untouched", keys, deleted)
+		}
+	})
+}
+
+// Two applies of the same configuration create the same key at the same time. The first
+// attempt of A gets no answer; B's create succeeds before A looks. B's key was made after A's
+// unanswered attempt, so A leaves it alone and fails with ErrNameTaken; B keeps its key.
+// A test clock, shared by server and clients, puts B's create ten seconds after A's attempt.
+func TestCreateAPIKeyConcurrentCreatesNeverDeleteEachOthersKeys(t *testing.T) {
+	clock := placeostest.NewClock(time.Now().UTC().Truncate(time.Second))
+	s := newKeyServer(t)
+	s.now = clock.Now
+	s.onPost = func(n int) postAction {
+		if n == 1 {
+			return dropNoCommit // A's first attempt
+		}
+		return answer
+	}
+	aLooks, bDone := make(chan struct{}), make(chan struct{})
+	var releaseList sync.Once
+	t.Cleanup(func() { releaseList.Do(func() { close(bDone) }) }) // before the server closes
+	lists := 0
+	s.onList = func() {
+		if lists++; lists == 1 {
+			close(aLooks)
+			<-bDone
+		}
+	}
+	withClock := func(cfg *placeos.Config) { cfg.Now = clock.Now }
+	a, b := newClient(t, s.srv.URL, withClock), newClient(t, s.srv.URL, withClock)
+
+	aErr := make(chan error, 1)
+	go func() {
+		_, err := a.CreateAPIKey(context.Background(), ciKey)
+		aErr <- err
+	}()
+	select {
+	case <-aLooks:
+	case err := <-aErr:
+		t.Fatalf("A's create ended (%v) without looking for a key after its unanswered attempt", err)
+	}
+	clock.Advance(10 * time.Second)
+	bKey, err := b.CreateAPIKey(t.Context(), ciKey)
+	releaseList.Do(func() { close(bDone) })
+	if err != nil {
+		t.Fatalf("B's create: %v", err)
+	}
+	if err := <-aErr; !errors.Is(err, placeos.ErrNameTaken) {
+		t.Errorf("A's create: %v, want ErrNameTaken", err)
+	}
+	keys, _, deleted, _ := s.state()
+	if len(deleted) != 0 || len(keys) != 1 || keys[0].ID != bKey.ID {
+		t.Errorf("deleted %v, keys %+v; want B's key %s untouched", deleted, keys, bKey.ID)
+	}
+}
+
+// A create cancelled after PlaceOS stored the key (Ctrl-C) still finds and deletes that key
+// before it returns: the server stores the key, the test cancels, and the clean-up runs on a
+// context of its own. Channels order every step; nothing sleeps.
+func TestCreateAPIKeyCancelledAfterCommitCleansUp(t *testing.T) {
+	s := newKeyServer(t)
+	committed := make(chan struct{})
+	s.onPost = func(int) postAction { return commitAndWait }
+	s.afterCommit = func(r *http.Request) {
+		close(committed)
+		<-r.Context().Done() // the client has given up on this request
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		_, err := newClient(t, s.srv.URL).CreateAPIKey(ctx, ciKey)
+		done <- err
+	}()
+	<-committed
+	cancel()
+	err := <-done
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want the cancellation", err)
+	}
+	keys, posts, deleted, lists := s.state()
+	if len(posts) != 1 || lists != 1 {
+		t.Errorf("%d POSTs, %d listings; want one POST and one look", len(posts), lists)
+	}
+	if len(keys) != 0 || !slices.Equal(deleted, []string{fmt.Sprintf("%032x", 1)}) {
+		t.Errorf("keys %+v, deleted %v; want the cancelled create's key deleted", keys, deleted)
+	}
+}
