@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+	"golang.org/x/sync/singleflight"
 )
 
 const (
@@ -100,9 +101,8 @@ type Client struct {
 
 	currentUserMu sync.Mutex
 	currentUser   *User
-	users         sync.Map // GetUser answers by the id or email asked for
-	userLookupsMu sync.Mutex
-	userLookups   map[string]chan struct{} // GetUser requests in flight; closed when answered
+	users         sync.Map           // GetUser answers by the id or email asked for
+	userLookups   singleflight.Group // GetUser requests in flight
 
 	refresh refreshBatch // batched refreshes of API keys (api_key_batch.go)
 }

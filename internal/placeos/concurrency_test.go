@@ -5,10 +5,11 @@ package placeos_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/placeos/terraform-provider-placeos/internal/placeos"
 )
@@ -49,66 +50,118 @@ func TestConnectionsAreReused(t *testing.T) {
 	}
 }
 
-// Keys of one user created in parallel look the user up once, not once per concurrent create.
+// doneSignal is a context that reports the first call of its Done method: a caller that waits
+// for another's lookup selects on Done, and so does a request of its own in the transport.
+type doneSignal struct {
+	context.Context
+	once   sync.Once
+	called chan struct{}
+}
+
+func newDoneSignal(ctx context.Context) *doneSignal {
+	return &doneSignal{Context: ctx, called: make(chan struct{})}
+}
+
+func (d *doneSignal) Done() <-chan struct{} {
+	d.once.Do(func() { close(d.called) })
+	return d.Context.Done()
+}
+
+// blockedUserServer answers /users/{id}: the first request waits for release and answers the
+// shared user; any later one answers at once with another, so that a caller that did not wait
+// for the first request is seen.
+func blockedUserServer(t *testing.T) (url string, arrived, release chan struct{}, requests func() int) {
+	arrived, release = make(chan struct{}), make(chan struct{})
+	srv, hits := serve(t, func(n int, w http.ResponseWriter, _ *http.Request) {
+		if n == 1 {
+			close(arrived)
+			<-release
+			writeJSON(w, http.StatusOK, userJSON("user-1"))
+			return
+		}
+		writeJSON(w, http.StatusOK, userJSON("user-not-shared"))
+	})
+	return srv.URL, arrived, release, hits.count
+}
+
+// Callers that ask for a user while another's lookup of it is in flight wait for that one
+// request: the first request is held until every caller is waiting, and all get its answer.
 func TestConcurrentUserLookupsShareOneRequest(t *testing.T) {
-	srv, _, c := newInMemoryClient(t)
-	srv.SetLatency(20 * time.Millisecond) // the callers overlap
-	admin := srv.Seed().Admin.ID
+	url, arrived, release, requests := blockedUserServer(t)
+	c := newClient(t, url)
 	const callers = 10
-	var wg sync.WaitGroup
-	errs := make(chan error, 2*callers)
-	for i := 0; i < callers; i++ {
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			u, err := c.GetUser(context.Background(), admin)
-			if err == nil && u.ID != admin {
-				err = fmt.Errorf("got user %s, want %s", u.ID, admin)
-			}
-			errs <- err
-		}()
-		go func() {
-			defer wg.Done()
-			if _, err := c.GetUser(context.Background(), "user-does-not-exist"); !placeos.IsNotFound(err) {
-				errs <- fmt.Errorf("unknown user: got %v, want a 404", err)
-			}
-		}()
+	results := make(chan error, callers+1)
+	lookup := func(ctx context.Context) {
+		u, err := c.GetUser(ctx, "user-1")
+		if err == nil && u.ID != "user-1" {
+			err = fmt.Errorf("got user %s: this caller did not wait for the lookup in flight", u.ID)
+		}
+		results <- err
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
+	go lookup(t.Context())
+	<-arrived
+	for range callers {
+		ctx := newDoneSignal(t.Context())
+		go lookup(ctx)
+		<-ctx.called // waiting (or, were the waiting path broken, sending a request of its own)
+	}
+	close(release)
+	for range callers + 1 {
+		if err := <-results; err != nil {
 			t.Error(err)
 		}
 	}
-	// One request for the known user; a failed lookup is not cached, so the unknown one may
-	// be asked for again, but never by more callers than there are.
-	if got := srv.Requests("GET /api/engine/v2/users/{id}"); got < 2 || got > 1+callers {
-		t.Errorf("%d user lookups, want 1 for the known user plus 1 to %d for the unknown one", got, callers)
+	if n := requests(); n != 1 {
+		t.Errorf("%d user lookups for %d concurrent callers, want 1", n, callers+1)
 	}
-	srv.ResetCounts()
-	if _, err := c.GetUser(context.Background(), admin); err != nil {
-		t.Fatal(err)
-	}
-	if got := srv.Requests("GET /api/engine/v2/users/{id}"); got != 0 {
-		t.Errorf("a cached user was looked up again (%d requests)", got)
+	// The answer is kept: a later call asks nothing.
+	if _, err := c.GetUser(t.Context(), "user-1"); err != nil || requests() != 1 {
+		t.Errorf("a cached user was looked up again (%d requests, %v)", requests(), err)
 	}
 }
 
-// A caller waiting for another's lookup gives up with its own context.
+// A caller waiting for another's lookup gives up with its own context, while that lookup is
+// still in flight; the lookup itself goes on and its answer is kept.
 func TestUserLookupWaitHonoursContext(t *testing.T) {
-	srv, _, c := newInMemoryClient(t)
-	srv.SetLatency(500 * time.Millisecond)
-	admin := srv.Seed().Admin.ID
-	go func() { _, _ = c.GetUser(context.Background(), admin) }()
-	time.Sleep(50 * time.Millisecond) // the first lookup is in flight
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	if _, err := c.GetUser(ctx, admin); err == nil {
-		t.Fatal("GetUser succeeded with an expired context")
+	url, arrived, release, requests := blockedUserServer(t)
+	c := newClient(t, url)
+	first := make(chan error, 1)
+	go func() {
+		_, err := c.GetUser(t.Context(), "user-1")
+		first <- err
+	}()
+	<-arrived
+	cancelled, cancel := context.WithCancel(t.Context())
+	ctx := newDoneSignal(cancelled)
+	waiter := make(chan error, 1)
+	go func() {
+		_, err := c.GetUser(ctx, "user-1")
+		waiter <- err
+	}()
+	<-ctx.called
+	cancel()
+	if err := <-waiter; !errors.Is(err, context.Canceled) {
+		t.Errorf("the waiter returned %v, want its own cancellation", err)
 	}
-	if d := time.Since(start); d > 400*time.Millisecond {
-		t.Errorf("GetUser waited %s past its context", d)
+	close(release)
+	if err := <-first; err != nil {
+		t.Errorf("the first lookup: %v", err)
+	}
+	if n := requests(); n != 1 {
+		t.Errorf("%d requests, want 1", n)
+	}
+}
+
+// A failed lookup is shared by the callers that waited for it, and not kept: the next call
+// asks again.
+func TestFailedUserLookupIsNotKept(t *testing.T) {
+	srv, hits := serve(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not found"})
+	})
+	c := newClient(t, srv.URL)
+	for i := 1; i <= 2; i++ {
+		if _, err := c.GetUser(t.Context(), "user-x"); !placeos.IsNotFound(err) || hits.count() != i {
+			t.Errorf("call %d: %v after %d requests, want a 404 after %d", i, err, hits.count(), i)
+		}
 	}
 }

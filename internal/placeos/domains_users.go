@@ -2,6 +2,8 @@ package placeos
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 )
@@ -51,7 +53,9 @@ func (c *Client) CurrentUser(ctx context.Context) (*User, error) {
 // GetUser reads a user by id (PlaceOS also accepts an email, login_name or staff_id, looked
 // up within the caller's domain). Answers are kept for the client's lifetime (one Terraform
 // command), so a hundred keys for one user cost one lookup, not a hundred; callers asking for
-// the same user at the same time (Terraform's -parallelism) wait for one request.
+// the same user at the same time (Terraform's -parallelism) share one request. A caller
+// waiting for another's request gives up with its own context; a failure is shared, except the
+// cancellation of the caller that made the request, after which a waiter asks again.
 func (c *Client) GetUser(ctx context.Context, idOrEmail string) (*User, error) {
 	for {
 		if cached, ok := c.users.Load(idOrEmail); ok {
@@ -59,29 +63,23 @@ func (c *Client) GetUser(ctx context.Context, idOrEmail string) (*User, error) {
 				return &u, nil
 			}
 		}
-		c.userLookupsMu.Lock()
-		if wait, busy := c.userLookups[idOrEmail]; busy {
-			c.userLookupsMu.Unlock()
-			select {
-			case <-wait: // answered (cached now) or failed (then this caller asks itself)
-				continue
-			case <-ctx.Done():
-				return nil, &RequestError{Method: http.MethodGet, Path: APIBasePath + "/users/" + url.PathEscape(idOrEmail), Err: ctx.Err()}
+		ch := c.userLookups.DoChan(idOrEmail, func() (any, error) { return c.fetchUser(ctx, idOrEmail) })
+		select {
+		case r := <-ch:
+			if r.Err != nil {
+				if r.Shared && ctx.Err() == nil && (errors.Is(r.Err, context.Canceled) || errors.Is(r.Err, context.DeadlineExceeded)) {
+					continue
+				}
+				return nil, r.Err
 			}
+			if u, ok := r.Val.(*User); ok {
+				cp := *u
+				return &cp, nil
+			}
+			return nil, fmt.Errorf("user lookup of %q returned %T", idOrEmail, r.Val)
+		case <-ctx.Done():
+			return nil, &RequestError{Method: http.MethodGet, Path: APIBasePath + "/users/" + url.PathEscape(idOrEmail), Err: ctx.Err()}
 		}
-		if c.userLookups == nil {
-			c.userLookups = map[string]chan struct{}{}
-		}
-		done := make(chan struct{})
-		c.userLookups[idOrEmail] = done
-		c.userLookupsMu.Unlock()
-
-		u, err := c.fetchUser(ctx, idOrEmail)
-		c.userLookupsMu.Lock()
-		delete(c.userLookups, idOrEmail)
-		c.userLookupsMu.Unlock()
-		close(done)
-		return u, err
 	}
 }
 

@@ -179,6 +179,7 @@ func (s *Server) takeFault(pattern string) fault {
 }
 
 func writeFault(w http.ResponseWriter, status int) {
+	w.Header()["Date"] = nil // no Date off the server's clock (an injected fault reads none)
 	if status == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", "1")
 	}

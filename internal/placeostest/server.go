@@ -26,6 +26,7 @@ type Server struct {
 	st           *store
 	seed         Seed
 	clock        func() time.Time
+	lastRead     time.Time // the clock's latest reading, for the Date header
 	tokenTTL     time.Duration
 	ignoreExpiry bool
 	latency      time.Duration
@@ -183,7 +184,11 @@ func (s *Server) SetIgnoreExpiry(ignore bool) {
 }
 
 // now reads the clock; callers hold s.mu.
-func (s *Server) now() time.Time { return s.clock() }
+func (s *Server) now() time.Time {
+	t := s.clock()
+	s.lastRead = t
+	return t
+}
 
 // Route patterns: the request counters and fault hooks are keyed by these.
 const (
@@ -270,8 +275,16 @@ func (s *Server) runRoute(w http.ResponseWriter, r *http.Request, h func(*reques
 		rq.body, rq.bodyErr = io.ReadAll(io.LimitReader(r.Body, maxBody))
 	}
 	s.mu.Lock()
+	s.lastRead = time.Time{}
 	resp := h(rq)
+	// Date on the server's clock, as every created_at is (clients map times through it): the
+	// time the handler read, so that a test clock is not read once more per request.
+	date := s.lastRead
+	if date.IsZero() {
+		date = s.now()
+	}
 	s.mu.Unlock()
+	w.Header().Set("Date", date.UTC().Format(http.TimeFormat))
 	resp.write(w, r)
 }
 
@@ -316,8 +329,6 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	delay := s.latency
-	// Date on the server's clock, as every created_at is: the client maps times through it.
-	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 	s.mu.Unlock()
 	if delay > 0 {
 		t := time.NewTimer(delay)

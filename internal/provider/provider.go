@@ -77,7 +77,8 @@ func (p *placeosProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			"url": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "Base URL of the PlaceOS domain, e.g. `https://placeos.example.com` (env `PLACEOS_URL`). " +
-					"Must be the domain's own host name: PlaceOS picks the domain from the Host header. A path is ignored.",
+					"Must be the domain's own host name: PlaceOS picks the domain from the Host header. A path is ignored. " +
+					"User info (`user:password@`) is refused, and redirects are never followed.",
 			},
 			"api_key": schema.StringAttribute{
 				Optional: true, Sensitive: true,
@@ -105,8 +106,9 @@ func (p *placeosProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				MarkdownDescription: "OAuth application secret; leave unset for a public application (env `PLACEOS_CLIENT_SECRET`).",
 			},
 			"insecure": schema.BoolAttribute{
-				Optional:            true,
-				MarkdownDescription: "Skip TLS certificate verification (env `PLACEOS_INSECURE`). Default `false`. Prefer `ca_cert`.",
+				Optional: true,
+				MarkdownDescription: "Skip TLS certificate verification (env `PLACEOS_INSECURE`). Default `false`. Prefer `ca_cert`: " +
+					"`insecure = true` gets a warning, and together with `ca_cert` is an error.",
 			},
 			"ca_cert": schema.StringAttribute{
 				Optional: true,
@@ -120,7 +122,7 @@ func (p *placeosProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			"max_retries": schema.Int64Attribute{
 				Optional: true,
 				MarkdownDescription: "Retries for 429, 5xx and connection errors, with exponential backoff that honours " +
-					"`Retry-After` (env `PLACEOS_MAX_RETRIES`). Default `4`.",
+					"`Retry-After` up to one minute (env `PLACEOS_MAX_RETRIES`). Default `4`.",
 			},
 		},
 	}
