@@ -55,7 +55,7 @@ func TestPermissionsTableIsExact(t *testing.T) {
   name = "table-own-user"
 }
 `
-	apiKeys := "data \"placeos_api_keys\" \"test\" {}\n"
+	apiKeys := "data \"placeos_api_keys\" \"test\" {}\n" //nolint:gosec // G101: a configuration snippet, not a credential
 	domain := "data \"placeos_domain\" \"test\" {}\n"
 	domainByID := "data \"placeos_domain\" \"test\" {\n  id = \"" + seed.Domain.ID + "\"\n}\n"
 	user := "data \"placeos_user\" \"test\" {\n  id = \"" + seed.Panel.ID + "\"\n}\n"
