@@ -385,7 +385,7 @@ func (b *bench) refreshScenario(n int) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(configFor(k, n)), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(configFor(k, n)), 0o600); err != nil {
 		return err
 	}
 	b.srv.SetLatency(0)
