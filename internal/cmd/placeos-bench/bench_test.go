@@ -62,3 +62,25 @@ func TestConfigsMatch(t *testing.T) {
 		t.Error("the configurations do not hold N")
 	}
 }
+
+func TestRefreshTargets(t *testing.T) {
+	b := &bench{o: options{parallelism: 10, refreshN: []int{200}, refreshLat: []time.Duration{0, 50 * time.Millisecond}}}
+	plan := func(wall, lat float64, requests int) sample {
+		return sample{Kind: kindPlaceOS, N: 200, Parallelism: 10, LatencyMS: lat, Op: opRefresh, WallS: wall,
+			Requests: map[string]int{"GET /api/engine/v2/api_keys": 1, "GET /api/engine/v2/api_keys/{id}": requests - 1}}
+	}
+	b.samples = []sample{plan(1.0, 0, 2), plan(1.2, 0, 2), plan(1.4, 50, 2), plan(1.6, 50, 21)}
+	perKey, routes := b.cells()[cellKey{200, 10, 50, kindPlaceOS, opRefresh}].requestsPerKey(200)
+	if perKey != 21.0/200 || routes["GET /api/engine/v2/api_keys/{id}"] != 20 {
+		t.Errorf("requestsPerKey = %v, %v; want the run with the most requests", perKey, routes)
+	}
+	got := strings.Join(b.refreshTargets(b.cells()), "\n")
+	for _, want := range []string{
+		"at most 0.1 API requests per key per refresh: **does not hold**",
+		"within 1.5× the same plan at 0 ms: **holds** (1.50 s vs 1.10 s, 1.36×",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("refreshTargets lacks %q:\n%s", want, got)
+		}
+	}
+}

@@ -54,6 +54,7 @@ type options struct {
 	refreshN       []int
 	refreshLat     []time.Duration
 	refreshRuns    int
+	refreshOthers  int
 	terraformData  bool
 	destroyRefresh bool
 	sample         time.Duration
@@ -83,6 +84,7 @@ func main() {
 	refreshN := flag.String("refresh-n", "200,500", "numbers of keys in the refresh table (plan with added latency, against the same plan without); 0 skips the table")
 	refreshLat := flag.String("refresh-latency", "0ms,50ms,100ms", "latencies of the refresh table, comma-separated; the first is the reference")
 	flag.IntVar(&o.refreshRuns, "refresh-runs", 0, "plans per N and latency in the refresh table (default: -runs)")
+	flag.IntVar(&o.refreshOthers, "refresh-others", 0, "keys that the refresh table adds to the domain besides the N in state (a plan of a few keys in a large domain)")
 	flag.BoolVar(&o.terraformData, "terraform-data", true, "also measure N built-in terraform_data resources, for reference")
 	flag.BoolVar(&o.destroyRefresh, "destroy-refresh", false, "let `terraform destroy` refresh first (by default it runs with -refresh=false, so it measures the deletes; `plan` measures the refresh)")
 	flag.DurationVar(&o.sample, "sample", 10*time.Millisecond, "interval of the /proc sampling for peak RSS")
@@ -389,7 +391,17 @@ func (b *bench) refreshScenario(n int) error {
 		return err
 	}
 	b.srv.SetLatency(0)
-	b.logf("refresh table N=%d: apply", n)
+	others := make([]string, 0, b.o.refreshOthers)
+	for i := 0; i < b.o.refreshOthers; i++ {
+		k, _ := b.srv.CreateAPIKey(placeostest.APIKey{Name: fmt.Sprintf("other-%05d", i), UserID: b.srv.Seed().Admin.ID})
+		others = append(others, k.ID)
+	}
+	defer func() {
+		for _, id := range others {
+			b.srv.DeleteAPIKey(id)
+		}
+	}()
+	b.logf("refresh table N=%d (%d other keys in the domain): apply", n, len(others))
 	if _, err := b.measure(k, dir, "apply", n, par); err != nil {
 		return err
 	}
@@ -412,7 +424,16 @@ func (b *bench) refreshScenario(n int) error {
 	if _, err := b.measure(k, dir, "destroy", n, par); err != nil {
 		return err
 	}
-	return b.checkServer("destroy", n)
+	other := map[string]bool{}
+	for _, id := range others {
+		other[id] = true
+	}
+	for _, k := range b.srv.APIKeys() {
+		if !b.srv.SeededAPIKey(k.ID) && !other[k.ID] {
+			return fmt.Errorf("after destroy the API still holds the key %s (%s)", k.ID, k.Name)
+		}
+	}
+	return nil
 }
 
 // runOps runs apply, plan and destroy of n resources of kind k in a fresh workspace.
