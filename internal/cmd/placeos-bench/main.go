@@ -393,7 +393,8 @@ func (b *bench) refreshScenario(n int) error {
 	b.srv.SetLatency(0)
 	others := make([]string, 0, b.o.refreshOthers)
 	for i := 0; i < b.o.refreshOthers; i++ {
-		k, _ := b.srv.CreateAPIKey(placeostest.APIKey{Name: fmt.Sprintf("other-%05d", i), UserID: b.srv.Seed().Admin.ID})
+		// Named to sort first: the first page of the listing holds none of the N keys.
+		k, _ := b.srv.CreateAPIKey(placeostest.APIKey{Name: fmt.Sprintf("a-other-%05d", i), UserID: b.srv.Seed().Admin.ID})
 		others = append(others, k.ID)
 	}
 	defer func() {
