@@ -1,6 +1,7 @@
 package placeos_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -515,5 +516,34 @@ func TestOAuthConcurrent401sOneNewGrant(t *testing.T) {
 		if a != "Bearer access-2" {
 			t.Errorf("a retry carried %q, want the one new token", a)
 		}
+	}
+}
+
+// While a token request is in flight, a caller that needs the token waits for that request or
+// for its own context, whichever comes first: no lock is held across the token request.
+func TestOAuthTokenWaitHonoursContext(t *testing.T) {
+	s := newOAuthServer(t)
+	arrived, release := make(chan struct{}), make(chan struct{})
+	s.tokenAnswer = func(n int, _ url.Values, _ http.ResponseWriter) bool {
+		if n == 1 {
+			close(arrived)
+			<-release
+		}
+		return false
+	}
+	c := s.client(t)
+	first := make(chan error, 1)
+	go func() {
+		_, err := c.GetDomain(t.Context(), "authority-1")
+		first <- err
+	}()
+	<-arrived
+	cancelWhileWaiting(t, func(ctx context.Context) error { _, err := c.GetDomain(ctx, "authority-1"); return err })
+	close(release)
+	if err := <-first; err != nil {
+		t.Errorf("the first caller: %v", err)
+	}
+	if n := len(s.grants()); n != 1 {
+		t.Errorf("%d token requests, want 1", n)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/placeos/terraform-provider-placeos/internal/placeos"
 )
@@ -65,6 +66,30 @@ func newDoneSignal(ctx context.Context) *doneSignal {
 func (d *doneSignal) Done() <-chan struct{} {
 	d.once.Do(func() { close(d.called) })
 	return d.Context.Done()
+}
+
+// cancelWhileWaiting runs call with a context that it cancels once call waits on it (while
+// the request call waits for is held), and checks that call returns that cancellation.
+func cancelWhileWaiting(t *testing.T, call func(ctx context.Context) error) {
+	t.Helper()
+	cancelled, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	ctx := newDoneSignal(cancelled)
+	done := make(chan error, 1)
+	go func() { done <- call(ctx) }()
+	// A failure guard only: a caller stuck behind a lock never selects on its context.
+	guard := time.NewTimer(10 * time.Second)
+	defer guard.Stop()
+	select {
+	case <-ctx.called:
+	case <-guard.C:
+		t.Error("the caller never waited on its context: it is blocked behind the request in flight")
+		return
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("the waiting caller returned %v, want its own cancellation", err)
+	}
 }
 
 // blockedUserServer answers /users/{id}: the first request waits for release and answers the
@@ -131,18 +156,7 @@ func TestUserLookupWaitHonoursContext(t *testing.T) {
 		first <- err
 	}()
 	<-arrived
-	cancelled, cancel := context.WithCancel(t.Context())
-	ctx := newDoneSignal(cancelled)
-	waiter := make(chan error, 1)
-	go func() {
-		_, err := c.GetUser(ctx, "user-1")
-		waiter <- err
-	}()
-	<-ctx.called
-	cancel()
-	if err := <-waiter; !errors.Is(err, context.Canceled) {
-		t.Errorf("the waiter returned %v, want its own cancellation", err)
-	}
+	cancelWhileWaiting(t, func(ctx context.Context) error { _, err := c.GetUser(ctx, "user-1"); return err })
 	close(release)
 	if err := <-first; err != nil {
 		t.Errorf("the first lookup: %v", err)
