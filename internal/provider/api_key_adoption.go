@@ -11,20 +11,35 @@ import (
 // `terraform query -generate-config-out` writes), so such a value is accepted as long as it
 // stays unchanged, and refused for a new key or a change.
 
-// checkScopesNotEmpty refuses `scopes = []` for a new key or a change of scopes: a key
-// without scopes reaches nothing. PlaceOS does not require a scope, so a key made through its
-// API may have none; adopted with `scopes = []`, it keeps them.
-func checkScopesNotEmpty(config apiKeyModel, state *apiKeyModel, diags *diag.Diagnostics) {
-	if !emptySet(config.Scopes) {
+// checkScopes holds what the resource refuses in `scopes` and an adopted key may keep:
+//
+//   - none (`scopes = []`): a key without scopes reaches nothing. PlaceOS does not require a
+//     scope, so a key made through its API may have none.
+//   - a resource named more than once (`api_keys.read` and `api_keys.write`): PlaceOS honours
+//     only the first entry, which a set cannot order. A key made by hand may have both; an
+//     adopted key keeps its scopes, with a warning.
+//
+// Both are errors for a new key or a change of scopes, at plan time, before any request.
+func checkScopes(config apiKeyModel, state *apiKeyModel, diags *diag.Diagnostics) {
+	unchanged := state != nil && known(state.ID) && config.Scopes.Equal(state.Scopes)
+	if emptySet(config.Scopes) && !unchanged {
+		diags.AddAttributeError(path.Root("scopes"), "No Scopes",
+			"`scopes` is empty: a key without scopes can reach nothing. Give at least one scope (e.g. `[\"systems.read\"]`), "+
+				"or leave `scopes` out for the default `[\"public\"]`. Only a key that PlaceOS already holds without scopes, "+
+				"adopted by an import, may keep `scopes = []`.")
+	}
+	scopes, ok := knownStrings(config.Scopes)
+	if !ok {
 		return
 	}
-	if state != nil && emptySet(state.Scopes) {
-		return // an adopted key without scopes, unchanged
+	for _, detail := range scopeConflictDetails(scopes) {
+		if unchanged {
+			diags.AddAttributeWarning(path.Root("scopes"), scopeConflictSummary,
+				"The key "+state.ID.ValueString()+" already has these scopes in PlaceOS, so they are kept. "+detail)
+			continue
+		}
+		diags.AddAttributeError(path.Root("scopes"), scopeConflictSummary, detail)
 	}
-	diags.AddAttributeError(path.Root("scopes"), "No Scopes",
-		"`scopes` is empty: a key without scopes can reach nothing. Give at least one scope (e.g. `[\"systems.read\"]`), "+
-			"or leave `scopes` out for the default `[\"public\"]`. Only a key that PlaceOS already holds without scopes, "+
-			"adopted by an import, may keep `scopes = []`.")
 }
 
 // emptySet: known, and without elements.

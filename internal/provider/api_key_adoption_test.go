@@ -10,9 +10,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 )
 
-// `scopes = []` is kept only for a key that PlaceOS already holds without scopes (adopted);
-// emptying the scopes of a key is refused at plan time, before any request.
-func TestAPIKeyScopesCannotBeEmptied(t *testing.T) {
+// `scopes = []` and a resource named twice are kept only for a key that PlaceOS already holds
+// with them (adopted); changing a key's scopes to either is refused at plan time, before any
+// request.
+func TestAPIKeyScopeRulesHoldForChanges(t *testing.T) {
 	s := newServer(t)
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories(time.Now),
@@ -22,6 +23,10 @@ func TestAPIKeyScopesCannotBeEmptied(t *testing.T) {
 				PreConfig:   s.ResetCounts,
 				Config:      keyConfig(s, `name = "door-10"`+"\n"+`scopes = []`),
 				ExpectError: regexp.MustCompile(`(?s)No Scopes.*scopes. is empty`),
+			},
+			{
+				Config:      keyConfig(s, `name = "door-10"`+"\n"+`scopes = ["api_keys.read", "api_keys.write"]`),
+				ExpectError: regexp.MustCompile(`Resource Named More Than Once in Scopes`),
 			},
 			{
 				Config: keyConfig(s, `name = "door-10"`),

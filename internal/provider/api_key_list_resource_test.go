@@ -138,7 +138,8 @@ func TestAPIKeyQueryGeneratesPureImports(t *testing.T) {
 		{Name: "panel-old", UserID: seed.Panel.ID, ExpiresAt: &expired},
 		{Name: "panel-edge", UserID: seed.Admin.ID, Scopes: []string{"edge-abc123", "edge-control"}}, // as PlaceOS edges make them
 		{Name: "panel-r&amp;d", UserID: seed.Panel.ID, Description: "Tom &amp; Jerry"},               // stored escaped, as PlaceOS does
-		{Name: "panel-mute", UserID: seed.Panel.ID, Scopes: []string{}},                              // no scopes: PlaceOS allows it // expired: imported as it is, with a warning
+		{Name: "panel-mute", UserID: seed.Panel.ID, Scopes: []string{}},
+		{Name: "panel-twice", UserID: seed.Panel.ID, Scopes: []string{"api_keys.Read", "api_keys.Write"}}, // PlaceOS honours the first                              // no scopes: PlaceOS allows it // expired: imported as it is, with a warning
 	} {
 		made, full := s.CreateAPIKey(k)
 		ids = append(ids, made.ID)

@@ -110,12 +110,10 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 					"The access part compares in any case (PlaceOS answers `api_keys.Read`); resource names are " +
 					"case-sensitive. PlaceOS honours only the first entry of a resource, so naming one twice " +
 					"(`api_keys.read` and `api_keys.write`) is a plan-time error. Changing them updates the key in place. " +
-					"At least one, except that a key adopted without scopes (PlaceOS does not require one) may keep `[]`.",
-				// At least one, except for an adopted key that has none: see checkScopesNotEmpty.
-				Validators: []validator.Set{
-					setvalidator.ValueStringsAre(scopeValidator{}),
-					scopesFirstMatch{},
-				},
+					"At least one. A key adopted from PlaceOS (imported) keeps the scopes it has, unchanged, even none or a " +
+					"resource named twice (with a warning).",
+				// At least one, each resource once, except for an adopted key: see checkScopes.
+				Validators: []validator.Set{setvalidator.ValueStringsAre(scopeValidator{})},
 			},
 			"permissions": schema.StringAttribute{
 				Optional: true, Computed: true,
@@ -197,7 +195,8 @@ func (r *apiKeyResource) ValidateConfig(ctx context.Context, req resource.Valida
 			fmt.Sprintf("`rotate_before` (%s) must be shorter than `ttl` (%s), or every plan would replace the key. "+
 				"A common choice is a quarter of the ttl.", before, ttl))
 	}
-	// Scopes that name a resource twice: scopesFirstMatch, on the attribute.
+	// No scopes, and scopes that name a resource twice: checkScopes in ModifyPlan, which knows
+	// whether the key is adopted with them.
 }
 
 // expiryWarningWindow: an absolute expiry closer than this gets a plan-time warning.
@@ -221,7 +220,7 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 	now := r.now()
 
-	checkScopesNotEmpty(config, state, &resp.Diagnostics) // see api_key_adoption.go
+	checkScopes(config, state, &resp.Diagnostics) // see api_key_adoption.go
 	if known(config.ExpiresAt) {
 		r.checkAbsoluteExpiry(config.ExpiresAt, state, now, &resp.Diagnostics)
 	}

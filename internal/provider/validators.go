@@ -70,28 +70,46 @@ func (scopesFirstMatch) Description(context.Context) string {
 }
 func (v scopesFirstMatch) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
 
-func (scopesFirstMatch) ValidateSet(ctx context.Context, req validator.SetRequest, resp *validator.SetResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
+func (scopesFirstMatch) ValidateSet(_ context.Context, req validator.SetRequest, resp *validator.SetResponse) {
+	scopes, ok := knownStrings(req.ConfigValue)
+	if !ok {
+		return // decided once every entry is known
 	}
-	var scopes []string
-	for _, e := range req.ConfigValue.Elements() {
-		s, ok := e.(types.String)
-		if !ok || !known(s) {
-			return // decided once every entry is known
-		}
-		scopes = append(scopes, s.ValueString())
+	for _, detail := range scopeConflictDetails(scopes) {
+		resp.Diagnostics.AddAttributeError(req.Path, scopeConflictSummary, detail)
 	}
+}
+
+const scopeConflictSummary = "Resource Named More Than Once in Scopes"
+
+// scopeConflictDetails explains each resource that scopes name more than once.
+func scopeConflictDetails(scopes []string) []string {
+	var details []string
 	for _, c := range placeos.ScopeConflicts(scopes) {
 		quoted := make([]string, len(c.Entries))
 		for i, e := range c.Entries {
 			quoted[i] = fmt.Sprintf("%q", e)
 		}
-		resp.Diagnostics.AddAttributeError(req.Path, "Resource Named More Than Once in Scopes",
-			fmt.Sprintf("`scopes` names %s more than once (%s). PlaceOS honours only the first entry of a resource, "+
-				"and a set has no order, so the key would get less than written. Use the single entry %q.",
-				c.Resource, strings.Join(quoted, ", "), c.Meant))
+		details = append(details, fmt.Sprintf("`scopes` names %s more than once (%s). PlaceOS honours only the first entry of a resource, "+
+			"and a set has no order, so the key would get less than written. Use the single entry %q.",
+			c.Resource, strings.Join(quoted, ", "), c.Meant))
 	}
+	return details
+}
+
+// knownStrings is a set's strings; ok is false while the set or an entry is null or unknown.
+func knownStrings(v types.Set) (out []string, ok bool) {
+	if v.IsNull() || v.IsUnknown() {
+		return nil, false
+	}
+	for _, e := range v.Elements() {
+		s, isString := e.(types.String)
+		if !isString || !known(s) {
+			return nil, false
+		}
+		out = append(out, s.ValueString())
+	}
+	return out, true
 }
 
 // sanitizedText rejects text that PlaceOS would change beyond escaping (placeos.TextChange):
