@@ -201,10 +201,8 @@ resource "placeos_api_key" "test" {
 				Check: resource.ComposeTestCheckFunc(captureAttr(keyAddr, "id", &id), captureAttr(keyAddr, "x_api_key", &secret)),
 			},
 			{
-				Config: config("Tom & Jerry, level <2>", `["systems.read", "zones"]`, "user", "1"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionUpdate),
-				}},
+				Config:           config("Tom & Jerry, level <2>", `["systems.read", "zones"]`, "user", "1"),
+				ConfigPlanChecks: plannedAction(keyAddr, plancheck.ResourceActionUpdate),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("description"), knownvalue.StringExact("Tom & Jerry, level <2>")),
 					sameID.AddStateValue(keyAddr, tfjsonpath.New("id")),
@@ -220,10 +218,8 @@ resource "placeos_api_key" "test" {
 			},
 			{
 				// A new trigger replaces the key.
-				Config: config("Tom & Jerry, level <2>", `["systems.read", "zones"]`, "user", "2"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionDestroyBeforeCreate),
-				}},
+				Config:           config("Tom & Jerry, level <2>", `["systems.read", "zones"]`, "user", "2"),
+				ConfigPlanChecks: plannedAction(keyAddr, plancheck.ResourceActionDestroyBeforeCreate),
 				Check: func(st *terraform.State) error {
 					if st.RootModule().Resources[keyAddr].Primary.ID == id {
 						return fmt.Errorf("the key was not replaced")
@@ -241,10 +237,8 @@ resource "placeos_api_key" "test" {
 						t.Fatalf("deleting %s through the API: %v", id, err)
 					}
 				},
-				Config: config("Tom & Jerry, level <2>", `["systems.read", "zones"]`, "user", "2"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionCreate),
-				}},
+				Config:           config("Tom & Jerry, level <2>", `["systems.read", "zones"]`, "user", "2"),
+				ConfigPlanChecks: plannedAction(keyAddr, plancheck.ResourceActionCreate),
 			},
 		},
 	})
@@ -391,10 +385,8 @@ resource "placeos_api_key" "test" {
 		Steps: []resource.TestStep{
 			{Config: config("made with api_keys only")},
 			{
-				Config: config("updated with api_keys only"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionUpdate),
-				}},
+				Config:           config("updated with api_keys only"),
+				ConfigPlanChecks: plannedAction(keyAddr, plancheck.ResourceActionUpdate),
 			},
 			importByIDStep("x_api_key"),
 		},

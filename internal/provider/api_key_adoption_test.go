@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
@@ -15,28 +14,25 @@ import (
 // request.
 func TestAPIKeyScopeRulesHoldForChanges(t *testing.T) {
 	s := newServer(t)
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(time.Now),
-		Steps: []resource.TestStep{
-			{Config: keyConfig(s, `name = "door-10"`)},
-			{
-				PreConfig:   s.ResetCounts,
-				Config:      keyConfig(s, `name = "door-10"`+"\n"+`scopes = []`),
-				ExpectError: regexp.MustCompile(`(?s)No Scopes.*scopes. is empty`),
-			},
-			{
-				Config:      keyConfig(s, `name = "door-10"`+"\n"+`scopes = ["api_keys.read", "api_keys.write"]`),
-				ExpectError: regexp.MustCompile(`Resource Named More Than Once in Scopes`),
-			},
-			{
-				Config: keyConfig(s, `name = "door-10"`),
-				Check: func(*terraform.State) error {
-					if n := s.Requests(patchKey); n != 0 {
-						return fmt.Errorf("the refused plan sent %d updates", n)
-					}
-					return nil
-				},
+	cliTest(t,
+		resource.TestStep{Config: keyConfig(s, `name = "door-10"`)},
+		resource.TestStep{
+			PreConfig:   s.ResetCounts,
+			Config:      keyConfig(s, `name = "door-10"`+"\n"+`scopes = []`),
+			ExpectError: regexp.MustCompile(`(?s)No Scopes.*scopes. is empty`),
+		},
+		resource.TestStep{
+			Config:      keyConfig(s, `name = "door-10"`+"\n"+`scopes = ["api_keys.read", "api_keys.write"]`),
+			ExpectError: regexp.MustCompile(`Resource Named More Than Once in Scopes`),
+		},
+		resource.TestStep{
+			Config: keyConfig(s, `name = "door-10"`),
+			Check: func(*terraform.State) error {
+				if n := s.Requests(patchKey); n != 0 {
+					return fmt.Errorf("the refused plan sent %d updates", n)
+				}
+				return nil
 			},
 		},
-	})
+	)
 }

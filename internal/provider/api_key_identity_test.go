@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -103,31 +102,27 @@ func TestAPIKeyImportByIdentity(t *testing.T) {
 	s := newServer(t)
 	config := keyConfig(s, `name = "door-9"`)
 	var id string
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(time.Now),
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)},
-		Steps: []resource.TestStep{
-			{
-				Config: config,
-				Check:  captureAttr(keyAddr, "id", &id),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectIdentity(keyAddr, map[string]knownvalue.Check{"id": knownvalue.StringRegexp(hexID)}),
-					statecheck.ExpectIdentityValueMatchesState(keyAddr, tfjsonpath.New("id")),
-				},
-			},
-			{
-				Config:          config,
-				ResourceName:    keyAddr,
-				ImportState:     true,
-				ImportStateKind: resource.ImportBlockWithResourceIdentity,
-				ImportPlanChecks: resource.ImportPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionNoop),
-					plancheck.ExpectKnownValue(keyAddr, tfjsonpath.New("x_api_key"), knownvalue.Null()),
-					plancheck.ExpectKnownValue(keyAddr, tfjsonpath.New("name"), knownvalue.StringExact("door-9")),
-				}},
+	cliTestIf(t, tfversion.SkipBelow(tfversion.Version1_12_0),
+		resource.TestStep{
+			Config: config,
+			Check:  captureAttr(keyAddr, "id", &id),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectIdentity(keyAddr, map[string]knownvalue.Check{"id": knownvalue.StringRegexp(hexID)}),
+				statecheck.ExpectIdentityValueMatchesState(keyAddr, tfjsonpath.New("id")),
 			},
 		},
-	})
+		resource.TestStep{
+			Config:          config,
+			ResourceName:    keyAddr,
+			ImportState:     true,
+			ImportStateKind: resource.ImportBlockWithResourceIdentity,
+			ImportPlanChecks: resource.ImportPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionNoop),
+				plancheck.ExpectKnownValue(keyAddr, tfjsonpath.New("x_api_key"), knownvalue.Null()),
+				plancheck.ExpectKnownValue(keyAddr, tfjsonpath.New("name"), knownvalue.StringExact("door-9")),
+			}},
+		},
+	)
 	if id == "" {
 		t.Fatal("the first step did not run")
 	}

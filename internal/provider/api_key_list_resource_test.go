@@ -40,33 +40,29 @@ func TestAPIKeyListResourceFilters(t *testing.T) {
 	list := func(label, config string) string {
 		return fmt.Sprintf("list \"placeos_api_key\" %q {\n  provider = placeos\n  config {\n%s\n  }\n}\n", label, config)
 	}
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(time.Now),
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
-		Steps: []resource.TestStep{
-			{Config: providerConfig(s)},
-			{
-				Query: true,
-				Config: list("domain", fmt.Sprintf(`authority_id = %q
+	cliTestIf(t, tfversion.SkipBelow(tfversion.Version1_14_0),
+		resource.TestStep{Config: providerConfig(s)},
+		resource.TestStep{
+			Query: true,
+			Config: list("domain", fmt.Sprintf(`authority_id = %q
     name_regex = "^panel-"`, seed.Domain.ID)) +
-					list("user", fmt.Sprintf(`user_id = %q`, seed.Panel.ID)) +
-					list("name", `name_regex = "(?i)^PANEL-LOBBY$"`),
-				QueryResultChecks: []querycheck.QueryResultCheck{
-					querycheck.ExpectLength("placeos_api_key.domain", 3),
-					querycheck.ExpectIdentity("placeos_api_key.domain", idIs(lobby.ID)),
-					querycheck.ExpectIdentity("placeos_api_key.domain", idIs(kiosk.ID)),
-					querycheck.ExpectIdentity("placeos_api_key.domain", idIs(byAdmin.ID)),
-					querycheck.ExpectResourceDisplayName("placeos_api_key.domain",
-						queryfilter.ByResourceIdentity(idIs(kiosk.ID)), knownvalue.StringExact("panel-kiosk & lifts")),
-					// The seeded user key of the panel user is listed too.
-					querycheck.ExpectLength("placeos_api_key.user", 3),
-					querycheck.ExpectIdentity("placeos_api_key.user", idIs(lobby.ID)),
-					querycheck.ExpectLength("placeos_api_key.name", 2),
-					querycheck.ExpectIdentity("placeos_api_key.name", idIs(other.ID)),
-				},
+				list("user", fmt.Sprintf(`user_id = %q`, seed.Panel.ID)) +
+				list("name", `name_regex = "(?i)^PANEL-LOBBY$"`),
+			QueryResultChecks: []querycheck.QueryResultCheck{
+				querycheck.ExpectLength("placeos_api_key.domain", 3),
+				querycheck.ExpectIdentity("placeos_api_key.domain", idIs(lobby.ID)),
+				querycheck.ExpectIdentity("placeos_api_key.domain", idIs(kiosk.ID)),
+				querycheck.ExpectIdentity("placeos_api_key.domain", idIs(byAdmin.ID)),
+				querycheck.ExpectResourceDisplayName("placeos_api_key.domain",
+					queryfilter.ByResourceIdentity(idIs(kiosk.ID)), knownvalue.StringExact("panel-kiosk & lifts")),
+				// The seeded user key of the panel user is listed too.
+				querycheck.ExpectLength("placeos_api_key.user", 3),
+				querycheck.ExpectIdentity("placeos_api_key.user", idIs(lobby.ID)),
+				querycheck.ExpectLength("placeos_api_key.name", 2),
+				querycheck.ExpectIdentity("placeos_api_key.name", idIs(other.ID)),
 			},
 		},
-	})
+	)
 }
 
 // With include_resource, each result carries the key as placeos_api_key holds it after an
@@ -81,14 +77,11 @@ func TestAPIKeyListResourceIncludeResource(t *testing.T) {
 		Scopes: []string{"systems.Read", "modules"}, Permissions: "support", ExpiresAt: &expires,
 	})
 	byID := queryfilter.ByResourceIdentity(map[string]knownvalue.Check{"id": knownvalue.StringExact(k.ID)})
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(time.Now),
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
-		Steps: []resource.TestStep{
-			{Config: providerConfig(s)},
-			{
-				Query: true,
-				Config: `list "placeos_api_key" "doors" {
+	cliTestIf(t, tfversion.SkipBelow(tfversion.Version1_14_0),
+		resource.TestStep{Config: providerConfig(s)},
+		resource.TestStep{
+			Query: true,
+			Config: `list "placeos_api_key" "doors" {
   provider         = placeos
   include_resource = true
   config {
@@ -96,27 +89,26 @@ func TestAPIKeyListResourceIncludeResource(t *testing.T) {
   }
 }
 `,
-				QueryResultChecks: []querycheck.QueryResultCheck{
-					querycheck.ExpectLength("placeos_api_key.doors", 1),
-					querycheck.ExpectResourceKnownValues("placeos_api_key.doors", byID, []querycheck.KnownValueCheck{
-						{Path: tfjsonpath.New("id"), KnownValue: knownvalue.StringExact(k.ID)},
-						{Path: tfjsonpath.New("name"), KnownValue: knownvalue.StringExact("door-3")},
-						{Path: tfjsonpath.New("description"), KnownValue: knownvalue.StringExact("Side door")},
-						{Path: tfjsonpath.New("user_id"), KnownValue: knownvalue.StringExact(seed.Panel.ID)},
-						{Path: tfjsonpath.New("authority_id"), KnownValue: knownvalue.StringExact(seed.Domain.ID)},
-						{Path: tfjsonpath.New("scopes"), KnownValue: knownvalue.SetExact([]knownvalue.Check{
-							knownvalue.StringExact("systems.read"), knownvalue.StringExact("modules"),
-						})},
-						{Path: tfjsonpath.New("permissions"), KnownValue: knownvalue.StringExact("support")},
-						{Path: tfjsonpath.New("expires_at"), KnownValue: knownvalue.StringExact(expires.Format(time.RFC3339))},
-						{Path: tfjsonpath.New("x_api_key"), KnownValue: knownvalue.Null()},
-						{Path: tfjsonpath.New("name_prefix"), KnownValue: knownvalue.Null()},
-						{Path: tfjsonpath.New("ttl"), KnownValue: knownvalue.Null()},
-					}),
-				},
+			QueryResultChecks: []querycheck.QueryResultCheck{
+				querycheck.ExpectLength("placeos_api_key.doors", 1),
+				querycheck.ExpectResourceKnownValues("placeos_api_key.doors", byID, []querycheck.KnownValueCheck{
+					{Path: tfjsonpath.New("id"), KnownValue: knownvalue.StringExact(k.ID)},
+					{Path: tfjsonpath.New("name"), KnownValue: knownvalue.StringExact("door-3")},
+					{Path: tfjsonpath.New("description"), KnownValue: knownvalue.StringExact("Side door")},
+					{Path: tfjsonpath.New("user_id"), KnownValue: knownvalue.StringExact(seed.Panel.ID)},
+					{Path: tfjsonpath.New("authority_id"), KnownValue: knownvalue.StringExact(seed.Domain.ID)},
+					{Path: tfjsonpath.New("scopes"), KnownValue: knownvalue.SetExact([]knownvalue.Check{
+						knownvalue.StringExact("systems.read"), knownvalue.StringExact("modules"),
+					})},
+					{Path: tfjsonpath.New("permissions"), KnownValue: knownvalue.StringExact("support")},
+					{Path: tfjsonpath.New("expires_at"), KnownValue: knownvalue.StringExact(expires.Format(time.RFC3339))},
+					{Path: tfjsonpath.New("x_api_key"), KnownValue: knownvalue.Null()},
+					{Path: tfjsonpath.New("name_prefix"), KnownValue: knownvalue.Null()},
+					{Path: tfjsonpath.New("ttl"), KnownValue: knownvalue.Null()},
+				}),
 			},
 		},
-	})
+	)
 }
 
 // The adoption workflow through the CLI, as a user runs it: `terraform query

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -175,58 +174,54 @@ func TestAPIKeyRefreshBatchedSeesDeletionsAndChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	changed := "changed elsewhere"
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(time.Now),
-		CheckDestroy:             checkNoKeysLeft(s, seededKeyIDs(s)),
-		Steps: []resource.TestStep{
-			{Config: keysConfig(f, n, "refreshed"), Check: captureIDs("placeos_api_key.test", ids)},
-			{
-				PreConfig: func() {
-					if !s.DeleteAPIKey(ids[3]) {
-						t.Fatalf("key %s was not on the server", ids[3])
-					}
-					if _, err := other.UpdateAPIKey(context.Background(), ids[5], placeos.APIKeyUpdate{Description: &changed}); err != nil {
-						t.Fatal(err)
-					}
-					f.reset()
-				},
-				Config: keysConfig(f, n, "refreshed"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction("placeos_api_key.test[3]", plancheck.ResourceActionCreate),
-					plancheck.ExpectResourceAction("placeos_api_key.test[5]", plancheck.ResourceActionUpdate),
-					plancheck.ExpectResourceAction("placeos_api_key.test[6]", plancheck.ResourceActionNoop),
-					checkRequests(func() error {
-						listings, gets := f.recorded()
-						if count(listings, seed.Domain.ID) == 0 || len(gets) > 3 {
-							return fmt.Errorf("the refresh of %d keys made %d listings and %d GETs; want the domain listed and at most 3 GETs", n, len(listings), len(gets))
-						}
-						if count(gets, ids[3]) != 1 {
-							return fmt.Errorf("the deleted key %s was not confirmed with its own GET (GETs: %v)", ids[3], gets)
-						}
-						return nil
-					}),
-				}},
-				Check: func(*terraform.State) error {
-					if k, ok := s.APIKey(ids[5]); !ok || k.Description != "refreshed" {
-						return fmt.Errorf("the drifted key was not updated back: %+v", k)
-					}
-					return nil
-				},
+	keyTest(t, s, seededKeyIDs(s),
+		resource.TestStep{Config: keysConfig(f, n, "refreshed"), Check: captureIDs("placeos_api_key.test", ids)},
+		resource.TestStep{
+			PreConfig: func() {
+				if !s.DeleteAPIKey(ids[3]) {
+					t.Fatalf("key %s was not on the server", ids[3])
+				}
+				if _, err := other.UpdateAPIKey(context.Background(), ids[5], placeos.APIKeyUpdate{Description: &changed}); err != nil {
+					t.Fatal(err)
+				}
+				f.reset()
 			},
-			// Writes (an update of every key, then deletes) followed by the test's refreshes:
-			// each plan after an apply must be empty.
-			{Config: keysConfig(f, n, "updated by terraform")},
-			{
-				Config: keysConfig(f, 8, "updated by terraform"),
-				Check: func(*terraform.State) error {
-					if _, ok := s.APIKey(ids[9]); ok {
-						return fmt.Errorf("key %s is still on the server", ids[9])
+			Config: keysConfig(f, n, "refreshed"),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction("placeos_api_key.test[3]", plancheck.ResourceActionCreate),
+				plancheck.ExpectResourceAction("placeos_api_key.test[5]", plancheck.ResourceActionUpdate),
+				plancheck.ExpectResourceAction("placeos_api_key.test[6]", plancheck.ResourceActionNoop),
+				checkRequests(func() error {
+					listings, gets := f.recorded()
+					if count(listings, seed.Domain.ID) == 0 || len(gets) > 3 {
+						return fmt.Errorf("the refresh of %d keys made %d listings and %d GETs; want the domain listed and at most 3 GETs", n, len(listings), len(gets))
+					}
+					if count(gets, ids[3]) != 1 {
+						return fmt.Errorf("the deleted key %s was not confirmed with its own GET (GETs: %v)", ids[3], gets)
 					}
 					return nil
-				},
+				}),
+			}},
+			Check: func(*terraform.State) error {
+				if k, ok := s.APIKey(ids[5]); !ok || k.Description != "refreshed" {
+					return fmt.Errorf("the drifted key was not updated back: %+v", k)
+				}
+				return nil
 			},
 		},
-	})
+		// Writes (an update of every key, then deletes) followed by the test's refreshes:
+		// each plan after an apply must be empty.
+		resource.TestStep{Config: keysConfig(f, n, "updated by terraform")},
+		resource.TestStep{
+			Config: keysConfig(f, 8, "updated by terraform"),
+			Check: func(*terraform.State) error {
+				if _, ok := s.APIKey(ids[9]); ok {
+					return fmt.Errorf("key %s is still on the server", ids[9])
+				}
+				return nil
+			},
+		},
+	)
 }
 
 // A key that the listing leaves out (an older server's search index can lag) keeps its
@@ -235,31 +230,28 @@ func TestAPIKeyRefreshKeyMissingFromListingIsConfirmed(t *testing.T) {
 	s := newServer(t)
 	f := newListingFront(t, s)
 	ids := map[int]string{}
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(time.Now),
-		Steps: []resource.TestStep{
-			{Config: keysConfig(f, 10, "x"), Check: captureIDs("placeos_api_key.test", ids)},
-			{
-				PreConfig: func() {
-					f.mu.Lock()
-					f.hide[ids[4]] = true
-					f.mu.Unlock()
-					f.reset()
-				},
-				Config: keysConfig(f, 10, "x"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectEmptyPlan(),
-					checkRequests(func() error {
-						listings, gets := f.recorded()
-						if len(listings) == 0 || count(gets, ids[4]) != 1 || len(gets) > 3 {
-							return fmt.Errorf("want a listing and a GET of the hidden key %s; got %d listings and GETs %v", ids[4], len(listings), gets)
-						}
-						return nil
-					}),
-				}},
+	cliTest(t,
+		resource.TestStep{Config: keysConfig(f, 10, "x"), Check: captureIDs("placeos_api_key.test", ids)},
+		resource.TestStep{
+			PreConfig: func() {
+				f.mu.Lock()
+				f.hide[ids[4]] = true
+				f.mu.Unlock()
+				f.reset()
 			},
+			Config: keysConfig(f, 10, "x"),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectEmptyPlan(),
+				checkRequests(func() error {
+					listings, gets := f.recorded()
+					if len(listings) == 0 || count(gets, ids[4]) != 1 || len(gets) > 3 {
+						return fmt.Errorf("want a listing and a GET of the hidden key %s; got %d listings and GETs %v", ids[4], len(listings), gets)
+					}
+					return nil
+				}),
+			}},
 		},
-	})
+	)
 }
 
 // A plan of one key in a domain of thousands does not list the domain: one GET.
@@ -269,26 +261,23 @@ func TestAPIKeyRefreshOneKeyInALargeDomain(t *testing.T) {
 	for i := 0; i < 3000; i++ {
 		s.CreateAPIKey(placeostest.APIKey{Name: fmt.Sprintf("other-%04d", i), UserID: s.Seed().Panel.ID})
 	}
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(time.Now),
-		Steps: []resource.TestStep{
-			{Config: keysConfig(f, 1, "alone")},
-			{
-				PreConfig: f.reset,
-				Config:    keysConfig(f, 1, "alone"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectEmptyPlan(),
-					checkRequests(func() error {
-						listings, gets := f.recorded()
-						if len(listings) != 0 || len(gets) != 1 {
-							return fmt.Errorf("the refresh of one key made %d listings and %d GETs; want one GET", len(listings), len(gets))
-						}
-						return nil
-					}),
-				}},
-			},
+	cliTest(t,
+		resource.TestStep{Config: keysConfig(f, 1, "alone")},
+		resource.TestStep{
+			PreConfig: f.reset,
+			Config:    keysConfig(f, 1, "alone"),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectEmptyPlan(),
+				checkRequests(func() error {
+					listings, gets := f.recorded()
+					if len(listings) != 0 || len(gets) != 1 {
+						return fmt.Errorf("the refresh of one key made %d listings and %d GETs; want one GET", len(listings), len(gets))
+					}
+					return nil
+				}),
+			}},
 		},
-	})
+	)
 }
 
 // Keys in two domains: each domain is listed on its own. Where the credentials may not list a
@@ -311,40 +300,36 @@ resource "placeos_api_key" "there" {
   authority_id = %q
 }
 `, seed.OtherPanel.ID, seed.OtherDomain.ID)
-			resource.UnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: factories(time.Now),
-				CheckDestroy:             checkNoKeysLeft(s, seededKeyIDs(s)),
-				Steps: []resource.TestStep{
-					{Config: config},
-					{
-						PreConfig: func() {
-							f.mu.Lock()
-							f.forbid[seed.OtherDomain.ID] = forbidOther
-							f.mu.Unlock()
-							f.reset()
-						},
-						Config: config,
-						ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-							plancheck.ExpectEmptyPlan(),
-							checkRequests(func() error {
-								listings, gets := f.recorded()
-								here, there := count(listings, seed.Domain.ID), count(listings, seed.OtherDomain.ID)
-								if here != 1 || there != 1 || len(listings) != 2 {
-									return fmt.Errorf("listings by authority_id: %v; want one of each domain", listings)
-								}
-								maxGets := 4
-								if forbidOther {
-									maxGets = 2 + 8 // the other domain's keys one by one
-								}
-								if len(gets) > maxGets || (forbidOther && len(gets) < 8) {
-									return fmt.Errorf("%d GETs; want at most %d", len(gets), maxGets)
-								}
-								return nil
-							}),
-						}},
+			keyTest(t, s, seededKeyIDs(s),
+				resource.TestStep{Config: config},
+				resource.TestStep{
+					PreConfig: func() {
+						f.mu.Lock()
+						f.forbid[seed.OtherDomain.ID] = forbidOther
+						f.mu.Unlock()
+						f.reset()
 					},
+					Config: config,
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectEmptyPlan(),
+						checkRequests(func() error {
+							listings, gets := f.recorded()
+							here, there := count(listings, seed.Domain.ID), count(listings, seed.OtherDomain.ID)
+							if here != 1 || there != 1 || len(listings) != 2 {
+								return fmt.Errorf("listings by authority_id: %v; want one of each domain", listings)
+							}
+							maxGets := 4
+							if forbidOther {
+								maxGets = 2 + 8 // the other domain's keys one by one
+							}
+							if len(gets) > maxGets || (forbidOther && len(gets) < 8) {
+								return fmt.Errorf("%d GETs; want at most %d", len(gets), maxGets)
+							}
+							return nil
+						}),
+					}},
 				},
-			})
+			)
 		})
 	}
 }

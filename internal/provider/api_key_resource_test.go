@@ -55,6 +55,22 @@ func serverKey(s *placeostest.Server, st *terraform.State) (placeostest.APIKey, 
 	return k, nil
 }
 
+// checkServerKey is a Check: the key in state at keyAddr is on s, and check accepts it.
+func checkServerKey(s *placeostest.Server, check func(placeostest.APIKey) error) resource.TestCheckFunc {
+	return func(st *terraform.State) error {
+		k, err := serverKey(s, st)
+		if err != nil {
+			return err
+		}
+		return check(k)
+	}
+}
+
+// plannedAction is a step's ConfigPlanChecks: the plan applies action to addr.
+func plannedAction(addr string, action plancheck.ResourceActionType) resource.ConfigPlanChecks {
+	return resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, action)}}
+}
+
 func TestAPIKeyLifecycle(t *testing.T) {
 	s := newServer(t)
 	seed := s.Seed()
@@ -66,152 +82,128 @@ func TestAPIKeyLifecycle(t *testing.T) {
 	sameSecret := statecheck.CompareValue(compare.ValuesSame())
 	var secret string
 
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(time.Now),
-		CheckDestroy:             checkNoKeysLeft(s, seeded),
-		Steps: []resource.TestStep{
-			{
-				// Mixed case and a .read scope: PlaceOS stores "lobby panel" and "systems.Read".
-				Config: keyConfig(s, `
+	keyTest(t, s, seeded,
+		resource.TestStep{
+			// Mixed case and a .read scope: PlaceOS stores "lobby panel" and "systems.Read".
+			Config: keyConfig(s, `
   name        = "Lobby Panel"
   description = "front desk"
   scopes      = ["systems.read", "modules"]`),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionCreate),
-					plancheck.ExpectSensitiveValue(keyAddr, tfjsonpath.New("x_api_key")),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(hexID)),
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("name"), knownvalue.StringExact("Lobby Panel")),
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("description"), knownvalue.StringExact("front desk")),
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("scopes"), knownvalue.SetExact([]knownvalue.Check{
-						knownvalue.StringExact("systems.read"), knownvalue.StringExact("modules"),
-					})),
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("permissions"), knownvalue.StringExact("user")),
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("user_id"), knownvalue.StringExact(seed.Admin.ID)),
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("authority_id"), knownvalue.StringExact(seed.Domain.ID)),
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("expires_at"), knownvalue.Null()),
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("created_at"), knownvalue.StringRegexp(rfc3339UTC)),
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("x_api_key"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f]{32}\.[A-Za-z0-9_-]{43}$`))),
-					sameID.AddStateValue(keyAddr, tfjsonpath.New("id")),
-					sameSecret.AddStateValue(keyAddr, tfjsonpath.New("x_api_key")),
-				},
-				Check: resource.ComposeTestCheckFunc(
-					captureAttr(keyAddr, "x_api_key", &secret),
-					func(st *terraform.State) error {
-						k, err := serverKey(s, st)
-						if err != nil {
-							return err
-						}
-						if k.Name != "lobby panel" || !contains(k.Scopes, "systems.Read") {
-							return fmt.Errorf("the in-memory API should have normalised the key, got name %q scopes %v", k.Name, k.Scopes)
-						}
-						if !s.Authenticates(secret) {
-							return fmt.Errorf("x_api_key in state does not authenticate")
-						}
-						return nil
-					},
-				),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionCreate),
+				plancheck.ExpectSensitiveValue(keyAddr, tfjsonpath.New("x_api_key")),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(hexID)),
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("name"), knownvalue.StringExact("Lobby Panel")),
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("description"), knownvalue.StringExact("front desk")),
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("scopes"), knownvalue.SetExact([]knownvalue.Check{
+					knownvalue.StringExact("systems.read"), knownvalue.StringExact("modules"),
+				})),
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("permissions"), knownvalue.StringExact("user")),
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("user_id"), knownvalue.StringExact(seed.Admin.ID)),
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("authority_id"), knownvalue.StringExact(seed.Domain.ID)),
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("expires_at"), knownvalue.Null()),
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("created_at"), knownvalue.StringRegexp(rfc3339UTC)),
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("x_api_key"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f]{32}\.[A-Za-z0-9_-]{43}$`))),
+				sameID.AddStateValue(keyAddr, tfjsonpath.New("id")),
+				sameSecret.AddStateValue(keyAddr, tfjsonpath.New("x_api_key")),
 			},
-			{
-				// Same names in PlaceOS's spelling plus an expiry in another zone: in place, same key and secret.
-				Config: keyConfig(s, lobbyPanelLevel2+fmt.Sprintf("\n  expires_at  = %q", futureOffset)),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionUpdate),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("expires_at"), knownvalue.StringExact(futureOffset)),
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("permissions"), knownvalue.StringExact("support")),
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("scopes"), knownvalue.SetExact([]knownvalue.Check{
-						knownvalue.StringExact("systems.read"), knownvalue.StringExact("modules"), knownvalue.StringExact("zones.write"),
-					})),
-					sameID.AddStateValue(keyAddr, tfjsonpath.New("id")),
-					sameSecret.AddStateValue(keyAddr, tfjsonpath.New("x_api_key")),
-				},
-				Check: func(st *terraform.State) error {
-					k, err := serverKey(s, st)
-					if err != nil {
-						return err
-					}
-					if k.ExpiresAt == nil || !k.ExpiresAt.Equal(future) || k.Permissions != "support" || k.Description != "front desk, level 2" {
-						return fmt.Errorf("server key not updated: %+v", k)
-					}
-					if n := s.Requests(postKeys); n != 1 {
-						return fmt.Errorf("an in-place update must not create keys: %d creates", n)
+			Check: resource.ComposeTestCheckFunc(
+				captureAttr(keyAddr, "x_api_key", &secret),
+				checkServerKey(s, func(k placeostest.APIKey) error {
+					if k.Name != "lobby panel" || !contains(k.Scopes, "systems.Read") {
+						return fmt.Errorf("the in-memory API should have normalised the key, got name %q scopes %v", k.Name, k.Scopes)
 					}
 					if !s.Authenticates(secret) {
-						return fmt.Errorf("the original secret no longer authenticates")
+						return fmt.Errorf("x_api_key in state does not authenticate")
 					}
 					return nil
-				},
+				}),
+			),
+		},
+		resource.TestStep{
+			// Same names in PlaceOS's spelling plus an expiry in another zone: in place, same key and secret.
+			Config:           keyConfig(s, lobbyPanelLevel2+fmt.Sprintf("\n  expires_at  = %q", futureOffset)),
+			ConfigPlanChecks: plannedAction(keyAddr, plancheck.ResourceActionUpdate),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("expires_at"), knownvalue.StringExact(futureOffset)),
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("permissions"), knownvalue.StringExact("support")),
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("scopes"), knownvalue.SetExact([]knownvalue.Check{
+					knownvalue.StringExact("systems.read"), knownvalue.StringExact("modules"), knownvalue.StringExact("zones.write"),
+				})),
+				sameID.AddStateValue(keyAddr, tfjsonpath.New("id")),
+				sameSecret.AddStateValue(keyAddr, tfjsonpath.New("x_api_key")),
 			},
-			{
-				// Removing expires_at clears the expiry on the server.
-				Config: keyConfig(s, lobbyPanelLevel2),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(keyAddr, tfjsonpath.New("expires_at"), knownvalue.Null()),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{sameID.AddStateValue(keyAddr, tfjsonpath.New("id"))},
-				Check: func(st *terraform.State) error {
-					k, err := serverKey(s, st)
-					if err != nil {
-						return err
-					}
-					if k.ExpiresAt != nil {
-						return fmt.Errorf("expiry not cleared on the server: %v", k.ExpiresAt)
-					}
-					return nil
-				},
+			Check: checkServerKey(s, func(k placeostest.APIKey) error {
+				if k.ExpiresAt == nil || !k.ExpiresAt.Equal(future) || k.Permissions != "support" || k.Description != "front desk, level 2" {
+					return fmt.Errorf("server key not updated: %+v", k)
+				}
+				if n := s.Requests(postKeys); n != 1 {
+					return fmt.Errorf("an in-place update must not create keys: %d creates", n)
+				}
+				if !s.Authenticates(secret) {
+					return fmt.Errorf("the original secret no longer authenticates")
+				}
+				return nil
+			}),
+		},
+		resource.TestStep{
+			// Removing expires_at clears the expiry on the server.
+			Config: keyConfig(s, lobbyPanelLevel2),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionUpdate),
+				plancheck.ExpectKnownValue(keyAddr, tfjsonpath.New("expires_at"), knownvalue.Null()),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{sameID.AddStateValue(keyAddr, tfjsonpath.New("id"))},
+			Check: checkServerKey(s, func(k placeostest.APIKey) error {
+				if k.ExpiresAt != nil {
+					return fmt.Errorf("expiry not cleared on the server: %v", k.ExpiresAt)
+				}
+				return nil
+			}),
+		},
+		resource.TestStep{
+			// A new user replaces the key: new id, new secret, old key gone.
+			Config:           keyConfig(s, lobbyPanelLevel2+fmt.Sprintf("\n  user_id     = %q", seed.Panel.ID)),
+			ConfigPlanChecks: plannedAction(keyAddr, plancheck.ResourceActionDestroyBeforeCreate),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("user_id"), knownvalue.StringExact(seed.Panel.ID)),
 			},
-			{
-				// A new user replaces the key: new id, new secret, old key gone.
-				Config: keyConfig(s, lobbyPanelLevel2+fmt.Sprintf("\n  user_id     = %q", seed.Panel.ID)),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionDestroyBeforeCreate),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("user_id"), knownvalue.StringExact(seed.Panel.ID)),
-				},
-				Check: func(st *terraform.State) error {
-					k, err := serverKey(s, st)
-					if err != nil {
-						return err
-					}
-					if k.UserID != seed.Panel.ID {
-						return fmt.Errorf("server key acts as %s", k.UserID)
-					}
-					if s.Authenticates(secret) {
-						return fmt.Errorf("the replaced key still authenticates")
-					}
-					if n := s.Requests(deleteKey); n != 1 {
-						return fmt.Errorf("expected 1 delete, saw %d", n)
-					}
-					return nil
-				},
-			},
-			{
-				// Import by id: everything but the secret.
-				ResourceName:            keyAddr,
-				ImportState:             true,
-				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: []string{"x_api_key", "name"},
-				ImportStateCheck: func(states []*terraform.InstanceState) error {
-					if len(states) != 1 {
-						return fmt.Errorf("imported %d resources", len(states))
-					}
-					a := states[0].Attributes
-					if a["x_api_key"] != "" {
-						return fmt.Errorf("x_api_key should be null after an import by id")
-					}
-					if a["name"] != "lobby panel" {
-						return fmt.Errorf("imported name %q, want the server's %q", a["name"], "lobby panel")
-					}
-					return nil
-				},
+			Check: checkServerKey(s, func(k placeostest.APIKey) error {
+				if k.UserID != seed.Panel.ID {
+					return fmt.Errorf("server key acts as %s", k.UserID)
+				}
+				if s.Authenticates(secret) {
+					return fmt.Errorf("the replaced key still authenticates")
+				}
+				if n := s.Requests(deleteKey); n != 1 {
+					return fmt.Errorf("expected 1 delete, saw %d", n)
+				}
+				return nil
+			}),
+		},
+		resource.TestStep{
+			// Import by id: everything but the secret.
+			ResourceName:            keyAddr,
+			ImportState:             true,
+			ImportStateVerify:       true,
+			ImportStateVerifyIgnore: []string{"x_api_key", "name"},
+			ImportStateCheck: func(states []*terraform.InstanceState) error {
+				if len(states) != 1 {
+					return fmt.Errorf("imported %d resources", len(states))
+				}
+				a := states[0].Attributes
+				if a["x_api_key"] != "" {
+					return fmt.Errorf("x_api_key should be null after an import by id")
+				}
+				if a["name"] != "lobby panel" {
+					return fmt.Errorf("imported name %q, want the server's %q", a["name"], "lobby panel")
+				}
+				return nil
 			},
 		},
-	})
+	)
 }
 
 func contains(list []string, v string) bool {
@@ -227,34 +219,24 @@ func TestAPIKeyDriftRecreates(t *testing.T) {
 	s := newServer(t)
 	var id string
 	config := keyConfig(s, `name = "kiosk"`)
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(time.Now),
-		CheckDestroy:             checkNoKeysLeft(s, seededKeyIDs(s)),
-		Steps: []resource.TestStep{
-			{Config: config, Check: captureAttr(keyAddr, "id", &id)},
-			{
-				PreConfig: func() {
-					if !s.DeleteAPIKey(id) {
-						t.Fatalf("key %s was not on the server", id)
-					}
-				},
-				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionCreate),
-				}},
-				Check: func(st *terraform.State) error {
-					k, err := serverKey(s, st)
-					if err != nil {
-						return err
-					}
-					if k.ID == id {
-						return fmt.Errorf("expected a new key, got the old id")
-					}
-					return nil
-				},
+	keyTest(t, s, seededKeyIDs(s),
+		resource.TestStep{Config: config, Check: captureAttr(keyAddr, "id", &id)},
+		resource.TestStep{
+			PreConfig: func() {
+				if !s.DeleteAPIKey(id) {
+					t.Fatalf("key %s was not on the server", id)
+				}
 			},
+			Config:           config,
+			ConfigPlanChecks: plannedAction(keyAddr, plancheck.ResourceActionCreate),
+			Check: checkServerKey(s, func(k placeostest.APIKey) error {
+				if k.ID == id {
+					return fmt.Errorf("expected a new key, got the old id")
+				}
+				return nil
+			}),
 		},
-	})
+	)
 }
 
 func TestAPIKeyImportWithSecret(t *testing.T) {
@@ -262,40 +244,37 @@ func TestAPIKeyImportWithSecret(t *testing.T) {
 	seed := s.Seed()
 	existing, full := s.CreateAPIKey(placeostest.APIKey{Name: "door-7", UserID: seed.Panel.ID, Scopes: []string{"public"}, Permissions: "user"})
 	config := keyConfig(s, fmt.Sprintf("name = \"door-7\"\nuser_id = %q", seed.Panel.ID))
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(time.Now),
-		Steps: []resource.TestStep{
-			{
-				Config:        config,
-				ResourceName:  keyAddr,
-				ImportState:   true,
-				ImportStateId: existing.ID + ".not-the-secret",
-				ExpectError:   regexp.MustCompile(`Invalid API Key Secret`),
-			},
-			{
-				Config:             config,
-				ResourceName:       keyAddr,
-				ImportState:        true,
-				ImportStateId:      full,
-				ImportStatePersist: true,
-				ImportStateCheck: func(states []*terraform.InstanceState) error {
-					if got := states[0].Attributes["x_api_key"]; got != full {
-						return fmt.Errorf("x_api_key after import with the secret: got %d chars, want the full key", len(got))
-					}
-					return nil
-				},
-			},
-			{
-				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectEmptyPlan(),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("x_api_key"), knownvalue.StringExact(full)),
-				},
+	cliTest(t,
+		resource.TestStep{
+			Config:        config,
+			ResourceName:  keyAddr,
+			ImportState:   true,
+			ImportStateId: existing.ID + ".not-the-secret",
+			ExpectError:   regexp.MustCompile(`Invalid API Key Secret`),
+		},
+		resource.TestStep{
+			Config:             config,
+			ResourceName:       keyAddr,
+			ImportState:        true,
+			ImportStateId:      full,
+			ImportStatePersist: true,
+			ImportStateCheck: func(states []*terraform.InstanceState) error {
+				if got := states[0].Attributes["x_api_key"]; got != full {
+					return fmt.Errorf("x_api_key after import with the secret: got %d chars, want the full key", len(got))
+				}
+				return nil
 			},
 		},
-	})
+		resource.TestStep{
+			Config: config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectEmptyPlan(),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("x_api_key"), knownvalue.StringExact(full)),
+			},
+		},
+	)
 }
 
 // TestAPIKeyImportBlockWithSecret: an `import` block with the full key stores the secret too,
@@ -304,40 +283,36 @@ func TestAPIKeyImportBlockWithSecret(t *testing.T) {
 	s := newServer(t)
 	config := keyConfig(s, `name = "door-8"`)
 	var full string
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(time.Now),
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_5_0)},
-		Steps: []resource.TestStep{
-			{Config: config, Check: captureAttr(keyAddr, "x_api_key", &full)},
-			{
-				Config:          config,
-				ResourceName:    keyAddr,
-				ImportState:     true,
-				ImportStateKind: resource.ImportBlockWithID,
-				ImportStateIdFunc: func(*terraform.State) (string, error) {
-					id, _, _ := strings.Cut(full, ".")
-					return id + ".wrong-secret", nil
-				},
-				ExpectError: regexp.MustCompile(`Invalid API Key Secret`),
+	cliTestIf(t, tfversion.SkipBelow(tfversion.Version1_5_0),
+		resource.TestStep{Config: config, Check: captureAttr(keyAddr, "x_api_key", &full)},
+		resource.TestStep{
+			Config:          config,
+			ResourceName:    keyAddr,
+			ImportState:     true,
+			ImportStateKind: resource.ImportBlockWithID,
+			ImportStateIdFunc: func(*terraform.State) (string, error) {
+				id, _, _ := strings.Cut(full, ".")
+				return id + ".wrong-secret", nil
 			},
-			{
-				Config:            config,
-				ResourceName:      keyAddr,
-				ImportState:       true,
-				ImportStateKind:   resource.ImportBlockWithID,
-				ImportStateIdFunc: func(*terraform.State) (string, error) { return full, nil },
-				ImportPlanChecks: resource.ImportPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionNoop),
-					plancheck.ExpectKnownValue(keyAddr, tfjsonpath.New("x_api_key"), knownvalue.StringFunc(func(v string) error {
-						if v != full {
-							return fmt.Errorf("x_api_key after an import block with the secret is not the key")
-						}
-						return nil
-					})),
-				}},
-			},
+			ExpectError: regexp.MustCompile(`Invalid API Key Secret`),
 		},
-	})
+		resource.TestStep{
+			Config:            config,
+			ResourceName:      keyAddr,
+			ImportState:       true,
+			ImportStateKind:   resource.ImportBlockWithID,
+			ImportStateIdFunc: func(*terraform.State) (string, error) { return full, nil },
+			ImportPlanChecks: resource.ImportPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionNoop),
+				plancheck.ExpectKnownValue(keyAddr, tfjsonpath.New("x_api_key"), knownvalue.StringFunc(func(v string) error {
+					if v != full {
+						return fmt.Errorf("x_api_key after an import block with the secret is not the key")
+					}
+					return nil
+				})),
+			}},
+		},
+	)
 }
 
 // TestAPIKeyInvalidConfig: each mistake is caught at plan time, names the attribute, and makes
@@ -369,13 +344,12 @@ func TestAPIKeyInvalidConfig(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			s := newServer(t)
-			resource.UnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: factories(time.Now),
-				Steps: []resource.TestStep{{
+			cliTest(t,
+				resource.TestStep{
 					Config:      keyConfig(s, tc.body),
 					ExpectError: regexp.MustCompile(tc.want),
-				}},
-			})
+				},
+			)
 			for _, route := range keyRouteSet {
 				if n := s.Requests(route); n != 0 {
 					t.Errorf("%s was called %d times; the mistake should be caught before any request", route, n)
@@ -390,13 +364,12 @@ func TestAPIKeyApplyErrors(t *testing.T) {
 	t.Run("unknown user", func(t *testing.T) {
 		t.Parallel()
 		s := newServer(t)
-		resource.UnitTest(t, resource.TestCase{
-			ProtoV6ProviderFactories: factories(time.Now),
-			Steps: []resource.TestStep{{
+		cliTest(t,
+			resource.TestStep{
 				Config:      keyConfig(s, "name = \"a\"\nuser_id = \"user-doesnotexist\""),
 				ExpectError: regexp.MustCompile(`(?s)Unknown User.*PlaceOS has no user "user-doesnotexist"`),
-			}},
-		})
+			},
+		)
 		if n := s.Requests(postKeys); n != 0 {
 			t.Errorf("create was attempted %d times for an unknown user", n)
 		}
@@ -405,14 +378,13 @@ func TestAPIKeyApplyErrors(t *testing.T) {
 		t.Parallel()
 		s := newServer(t)
 		seed := s.Seed()
-		resource.UnitTest(t, resource.TestCase{
-			ProtoV6ProviderFactories: factories(time.Now),
-			Steps: []resource.TestStep{{
+		cliTest(t,
+			resource.TestStep{
 				Config: keyConfig(s, fmt.Sprintf("name = \"a\"\nuser_id = %q\nauthority_id = %q", seed.Panel.ID, seed.OtherDomain.ID)),
 				ExpectError: regexp.MustCompile(fmt.Sprintf(`(?s)User Belongs to Another Domain.*%s.*%s`,
 					regexp.QuoteMeta(seed.OtherDomain.Name), regexp.QuoteMeta(seed.Domain.Name))),
-			}},
-		})
+			},
+		)
 		if n := s.Requests(postKeys); n != 0 {
 			t.Errorf("create was attempted %d times for a user of another domain", n)
 		}
@@ -421,13 +393,12 @@ func TestAPIKeyApplyErrors(t *testing.T) {
 		t.Parallel()
 		s := newServer(t)
 		other, _ := s.CreateAPIKey(placeostest.APIKey{Name: "taken", UserID: s.Seed().Admin.ID, Scopes: []string{"public"}, Permissions: "user"})
-		resource.UnitTest(t, resource.TestCase{
-			ProtoV6ProviderFactories: factories(time.Now),
-			Steps: []resource.TestStep{{
+		cliTest(t,
+			resource.TestStep{
 				Config:      keyConfig(s, `name = "Taken"`),
 				ExpectError: regexp.MustCompile(`(?s)API Key Name Already Taken.*` + other.ID + `.*terraform import`),
-			}},
-		})
+			},
+		)
 		if _, ok := s.APIKey(other.ID); !ok {
 			t.Error("the existing key of the same name was deleted")
 		}
@@ -440,26 +411,24 @@ func TestAPIKeyApplyErrors(t *testing.T) {
 		s := newServer(t)
 		config := requiredProviders + fmt.Sprintf("provider \"placeos\" {\n  url = %q\n  api_key = %q\n}\nresource \"placeos_api_key\" \"test\" {\n  name = \"a\"\n  user_id = %q\n}\n",
 			s.URL(), s.Seed().UserAPIKey, s.Seed().Panel.ID)
-		resource.UnitTest(t, resource.TestCase{
-			ProtoV6ProviderFactories: factories(time.Now),
-			Steps: []resource.TestStep{{
+		cliTest(t,
+			resource.TestStep{
 				Config:      config,
 				ExpectError: regexp.MustCompile(`(?s)403 Forbidden.*admin permissions.*api_keys`),
-			}},
-		})
+			},
+		)
 	})
 	t.Run("wrong api key", func(t *testing.T) {
 		t.Parallel()
 		s := newServer(t)
 		wrong := strings.Repeat("0", 32) + "." + strings.Repeat("A", 43)
 		config := requiredProviders + fmt.Sprintf("provider \"placeos\" {\n  url = %q\n  api_key = %q\n}\nresource \"placeos_api_key\" \"test\" {\n  name = \"a\"\n}\n", s.URL(), wrong)
-		resource.UnitTest(t, resource.TestCase{
-			ProtoV6ProviderFactories: factories(time.Now),
-			Steps: []resource.TestStep{{
+		cliTest(t,
+			resource.TestStep{
 				Config:      config,
 				ExpectError: regexp.MustCompile(`(?s)refused the provider's credentials \(401\)`),
-			}},
-		})
+			},
+		)
 	})
 }
 
@@ -469,20 +438,15 @@ func TestAPIKeyImportedNameInOtherCase(t *testing.T) {
 	s := newServer(t)
 	existing, _ := s.CreateAPIKey(placeostest.APIKey{Name: "door-9", UserID: s.Seed().Admin.ID, Scopes: []string{"public"}, Permissions: "user"})
 	config := keyConfig(s, `name = "Door-9"`)
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(time.Now),
-		Steps: []resource.TestStep{
-			{Config: config, ResourceName: keyAddr, ImportState: true, ImportStateId: existing.ID, ImportStatePersist: true},
-			{
-				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionUpdate),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("id"), knownvalue.StringExact(existing.ID)),
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("name"), knownvalue.StringExact("Door-9")),
-				},
+	cliTest(t,
+		resource.TestStep{Config: config, ResourceName: keyAddr, ImportState: true, ImportStateId: existing.ID, ImportStatePersist: true},
+		resource.TestStep{
+			Config:           config,
+			ConfigPlanChecks: plannedAction(keyAddr, plancheck.ResourceActionUpdate),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("id"), knownvalue.StringExact(existing.ID)),
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("name"), knownvalue.StringExact("Door-9")),
 			},
 		},
-	})
+	)
 }

@@ -91,11 +91,9 @@ resource "placeos_api_key" "test" {
 			},
 			{
 				// 24 days in: 6 days left, inside the 7-day window. Replace, new key first.
-				PreConfig: func() { clock.Advance(3 * 24 * time.Hour) },
-				Config:    config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionCreateBeforeDestroy),
-				}},
+				PreConfig:         func() { clock.Advance(3 * 24 * time.Hour) },
+				Config:            config,
+				ConfigPlanChecks:  plannedAction(keyAddr, plancheck.ResourceActionCreateBeforeDestroy),
 				ConfigStateChecks: []statecheck.StateCheck{differentID.AddStateValue(keyAddr, tfjsonpath.New("id"))},
 				Check: func(st *terraform.State) error {
 					mu.Lock()
@@ -121,23 +119,18 @@ resource "placeos_api_key" "test" {
 func TestAPIKeyExpiredTTLIsReplaced(t *testing.T) {
 	s, clock := newClockedServer(t)
 	config := keyConfig(s, `name = "door"`+"\n"+`ttl = "24h"`)
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(clock.Now),
-		Steps: []resource.TestStep{
-			{Config: config},
-			{
-				PreConfig: func() { clock.Advance(25 * time.Hour) },
-				Config:    config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionDestroyBeforeCreate),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("expires_at"),
-						knownvalue.StringExact(clock.Now().Add(25*time.Hour).Add(24*time.Hour).Format(time.RFC3339))),
-				},
+	cliTestAt(t, clock.Now,
+		resource.TestStep{Config: config},
+		resource.TestStep{
+			PreConfig:        func() { clock.Advance(25 * time.Hour) },
+			Config:           config,
+			ConfigPlanChecks: plannedAction(keyAddr, plancheck.ResourceActionDestroyBeforeCreate),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("expires_at"),
+					knownvalue.StringExact(clock.Now().Add(25*time.Hour).Add(24*time.Hour).Format(time.RFC3339))),
 			},
 		},
-	})
+	)
 }
 
 // TestAPIKeyRotationTriggers: any change to rotation_triggers replaces the key.
@@ -152,10 +145,9 @@ func TestAPIKeyRotationTriggers(t *testing.T) {
 	}
 	second := step("2027-Q2")
 	second.ConfigPlanChecks.PreApply = []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionDestroyBeforeCreate)}
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(time.Now),
-		Steps:                    []resource.TestStep{step("2027-Q1"), second},
-	})
+	cliTest(t,
+		step("2027-Q1"), second,
+	)
 }
 
 // TestAPIKeyExpiredAbsoluteIsNotAnError: an unchanged expires_at that has passed only warns, so
@@ -163,17 +155,14 @@ func TestAPIKeyRotationTriggers(t *testing.T) {
 func TestAPIKeyExpiredAbsoluteIsNotAnError(t *testing.T) {
 	s, clock := newClockedServer(t)
 	config := keyConfig(s, fmt.Sprintf("name = \"door\"\nexpires_at = %q", clock.Now().Add(time.Hour).Format(time.RFC3339)))
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(clock.Now),
-		Steps: []resource.TestStep{
-			{Config: config},
-			{
-				PreConfig:        func() { clock.Advance(2 * time.Hour) },
-				Config:           config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
+	cliTestAt(t, clock.Now,
+		resource.TestStep{Config: config},
+		resource.TestStep{
+			PreConfig:        func() { clock.Advance(2 * time.Hour) },
+			Config:           config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 		},
-	})
+	)
 }
 
 func TestAbsoluteExpiryWarnings(t *testing.T) {
@@ -218,25 +207,20 @@ func TestAPIKeyServerIgnoresExpiry(t *testing.T) {
 	s := newServer(t)
 	s.SetIgnoreExpiry(true)
 	expires := time.Now().Add(30 * 24 * time.Hour).UTC().Truncate(time.Second).Format(time.RFC3339)
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(time.Now),
-		Steps: []resource.TestStep{{
+	cliTest(t,
+		resource.TestStep{
 			Config: keyConfig(s, fmt.Sprintf("name = \"old-server\"\nexpires_at = %q", expires)),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("expires_at"), knownvalue.StringExact(expires)),
 			},
-			Check: func(st *terraform.State) error {
-				k, err := serverKey(s, st)
-				if err != nil {
-					return err
-				}
+			Check: checkServerKey(s, func(k placeostest.APIKey) error {
 				if k.ExpiresAt != nil {
 					return fmt.Errorf("the in-memory API should have ignored the expiry")
 				}
 				return nil
-			},
-		}},
-	})
+			}),
+		},
+	)
 }
 
 // TestAPIKeyLostCreateResponse: PlaceOS makes the key but the answer is lost; the provider
@@ -247,10 +231,8 @@ func TestAPIKeyLostCreateResponse(t *testing.T) {
 	seeded := seededKeyIDs(s)
 	s.LoseNextCreateResponses(1)
 	var secret string
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(time.Now),
-		CheckDestroy:             checkNoKeysLeft(s, seeded),
-		Steps: []resource.TestStep{{
+	keyTest(t, s, seeded,
+		resource.TestStep{
 			Config: keyConfig(s, "name = \"panel\"\ndescription = \"lobby\""),
 			Check: func(st *terraform.State) error {
 				if err := captureAttr(keyAddr, "x_api_key", &secret)(st); err != nil {
@@ -279,8 +261,8 @@ func TestAPIKeyLostCreateResponse(t *testing.T) {
 				}
 				return nil
 			},
-		}},
-	})
+		},
+	)
 }
 
 // TestAPIKeyEphemeral: the ephemeral key exists (and authenticates) during the run, carries a

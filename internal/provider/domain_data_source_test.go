@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -41,9 +40,8 @@ func TestDomainLookups(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			resource.UnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: factories(time.Now),
-				Steps: []resource.TestStep{{
+			cliTest(t,
+				resource.TestStep{
 					Config: domainConfig(s, tc.body),
 					ConfigStateChecks: []statecheck.StateCheck{
 						statecheck.ExpectKnownValue(domainAddr, tfjsonpath.New("id"), knownvalue.StringExact(tc.want.ID)),
@@ -59,8 +57,8 @@ func TestDomainLookups(t *testing.T) {
 						checkConfigJSON(tc.want),
 						checkNoInternals(s),
 					),
-				}},
-			})
+				},
+			)
 		})
 	}
 
@@ -74,10 +72,9 @@ func TestDomainLookups(t *testing.T) {
 	}
 	for _, tc := range errCases {
 		t.Run(tc.name, func(t *testing.T) {
-			resource.UnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: factories(time.Now),
-				Steps:                    []resource.TestStep{{Config: domainConfig(s, tc.body), ExpectError: regexp.MustCompile(tc.want)}},
-			})
+			cliTest(t,
+				resource.TestStep{Config: domainConfig(s, tc.body), ExpectError: regexp.MustCompile(tc.want)},
+			)
 		})
 	}
 }
@@ -120,11 +117,10 @@ func checkNoInternals(s *placeostest.Server) resource.TestCheckFunc {
 func TestDomainNeedsSupport(t *testing.T) {
 	s := newServer(t)
 	config := requiredProviders + fmt.Sprintf("provider \"placeos\" {\n  url = %q\n  api_key = %q\n}\ndata \"placeos_domain\" \"test\" {}\n", s.URL(), s.Seed().UserAPIKey)
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(time.Now),
-		Steps: []resource.TestStep{{
+	cliTest(t,
+		resource.TestStep{
 			Config:      config,
 			ExpectError: regexp.MustCompile(`(?s)403 Forbidden.*support or admin permissions`),
-		}},
-	})
+		},
+	)
 }

@@ -12,7 +12,9 @@ import (
 	fwprovider "github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/placeos/terraform-provider-placeos/internal/placeostest"
 )
@@ -69,6 +71,40 @@ func pagedFactories(now func() time.Time, pageSize int) map[string]func() (tfpro
 			})(), nil
 		},
 	}
+}
+
+// cliTest runs steps through the Terraform CLI against the in-memory API, with the provider on
+// the wall clock.
+func cliTest(t *testing.T, steps ...resource.TestStep) {
+	t.Helper()
+	cliTestAt(t, time.Now, steps...)
+}
+
+// cliTestAt is cliTest with the provider on the clock now (a test clock's Now).
+func cliTestAt(t *testing.T, now func() time.Time, steps ...resource.TestStep) {
+	t.Helper()
+	resource.UnitTest(t, resource.TestCase{ProtoV6ProviderFactories: factories(now), Steps: steps})
+}
+
+// cliTestIf is cliTest for steps that need a newer Terraform: one that fails check skips the test.
+func cliTestIf(t *testing.T, check tfversion.TerraformVersionCheck, steps ...resource.TestStep) {
+	t.Helper()
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(time.Now),
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{check},
+		Steps:                    steps,
+	})
+}
+
+// keyTest is cliTest for steps that make keys: once they are destroyed, only the seeded keys
+// remain on s (checkNoKeysLeft).
+func keyTest(t *testing.T, s *placeostest.Server, seeded map[string]bool, steps ...resource.TestStep) {
+	t.Helper()
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(time.Now),
+		CheckDestroy:             checkNoKeysLeft(s, seeded),
+		Steps:                    steps,
+	})
 }
 
 // newServer starts an in-memory PlaceOS for one test.

@@ -38,9 +38,8 @@ func TestUserLookups(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			resource.UnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: factories(time.Now),
-				Steps: []resource.TestStep{{
+			cliTest(t,
+				resource.TestStep{
 					Config: providerConfig(s) + "data \"placeos_user\" \"test\" {\n" + tc.body + "\n}\n",
 					ConfigStateChecks: []statecheck.StateCheck{
 						statecheck.ExpectKnownValue(userAddr, tfjsonpath.New("id"), knownvalue.StringExact(tc.want.ID)),
@@ -51,8 +50,8 @@ func TestUserLookups(t *testing.T) {
 						statecheck.ExpectKnownValue(userAddr, tfjsonpath.New("created_at"), knownvalue.StringRegexp(rfc3339UTC)),
 					},
 					Check: checkNoUserSecrets(tc.want),
-				}},
-			})
+				},
+			)
 		})
 	}
 
@@ -67,13 +66,12 @@ func TestUserLookups(t *testing.T) {
 	}
 	for _, tc := range errCases {
 		t.Run(tc.name, func(t *testing.T) {
-			resource.UnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: factories(time.Now),
-				Steps: []resource.TestStep{{
+			cliTest(t,
+				resource.TestStep{
 					Config:      providerConfig(s) + "data \"placeos_user\" \"test\" {\n" + tc.body + "\n}\n",
 					ExpectError: regexp.MustCompile(tc.want),
-				}},
-			})
+				},
+			)
 		})
 	}
 }
@@ -85,26 +83,24 @@ func TestUserSeveralMatches(t *testing.T) {
 	seed := s.Seed()
 	a := s.AddUser(placeostest.User{Email: "dup@second.example", Name: "A", AuthorityID: seed.OtherDomain.ID}, "pw")
 	b := s.AddUser(placeostest.User{Email: "DUP@second.example", Name: "B", AuthorityID: seed.OtherDomain.ID}, "pw")
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(time.Now),
-		Steps: []resource.TestStep{{
+	cliTest(t,
+		resource.TestStep{
 			Config:      providerConfig(s) + fmt.Sprintf("data \"placeos_user\" \"test\" {\n  email = \"dup@second.example\"\n  authority_id = %q\n}\n", seed.OtherDomain.ID),
 			ExpectError: regexp.MustCompile(fmt.Sprintf(`(?s)Several Users Match.*(%s|%s)`, a.ID, b.ID)),
-		}},
-	})
+		},
+	)
 }
 
 // TestUserWithoutPermission: a key without a users scope gets a message that says what is needed.
 func TestUserWithoutPermission(t *testing.T) {
 	s := newServer(t)
 	_, onlySystems := s.CreateAPIKey(placeostest.APIKey{Name: "systems-only", UserID: s.Seed().Admin.ID, Scopes: []string{"systems"}, Permissions: "admin"})
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(time.Now),
-		Steps: []resource.TestStep{{
+	cliTest(t,
+		resource.TestStep{
 			Config:      requiredProviders + fmt.Sprintf("provider \"placeos\" {\n  url = %q\n  api_key = %q\n}\ndata \"placeos_user\" \"test\" {\n  id = %q\n}\n", s.URL(), onlySystems, s.Seed().Panel.ID),
 			ExpectError: regexp.MustCompile(`(?s)403 Forbidden.*users.*scope`),
-		}},
-	})
+		},
+	)
 }
 
 // checkNoUserSecrets: none of the user's sensitive fields reached state.
@@ -190,13 +186,12 @@ func TestAPIKeysList(t *testing.T) {
 
 func TestAPIKeysInvalidRegex(t *testing.T) {
 	s := newServer(t)
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(time.Now),
-		Steps: []resource.TestStep{{
+	cliTest(t,
+		resource.TestStep{
 			Config:      providerConfig(s) + "data \"placeos_api_keys\" \"test\" {\n  name_regex = \"panel-(\"\n}\n",
 			ExpectError: regexp.MustCompile(`(?s)Invalid Regular Expression.*name_regex`),
-		}},
-	})
+		},
+	)
 	if n := s.Requests("GET /api/engine/v2/api_keys"); n != 0 {
 		t.Errorf("an invalid regex should fail before listing; %d list requests", n)
 	}

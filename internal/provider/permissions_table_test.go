@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
@@ -93,11 +92,9 @@ func TestPermissionsTableIsExact(t *testing.T) {
 			if tc.wantErr != "" {
 				step.ExpectError = regexp.MustCompile(tc.wantErr)
 			}
-			resource.UnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: factories(time.Now),
-				CheckDestroy:             checkNoKeysLeft(s, seeded),
-				Steps:                    []resource.TestStep{step},
-			})
+			keyTest(t, s, seeded,
+				step,
+			)
 		})
 	}
 }

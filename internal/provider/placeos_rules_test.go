@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -26,14 +25,13 @@ func TestAPIKeyScopesFirstMatchOnly(t *testing.T) {
 		{`["zones.read", "zones.READ"]`, `(?s)names\s+zones\s+more\s+than\s+once.*single\s+entry\s+"zones.read"`},
 	} {
 		t.Run(tc.scopes, func(t *testing.T) {
-			resource.UnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: factories(time.Now),
-				Steps: []resource.TestStep{{
+			cliTest(t,
+				resource.TestStep{
 					Config:      keyConfig(s, `  name = "first-match"`+"\n  scopes = "+tc.scopes),
 					PlanOnly:    true,
 					ExpectError: regexp.MustCompile(tc.want),
-				}},
-			})
+				},
+			)
 		})
 	}
 	if n := s.Requests(postKeys); n != 0 {
@@ -41,9 +39,8 @@ func TestAPIKeyScopesFirstMatchOnly(t *testing.T) {
 	}
 	// Different resources, and resource names that differ in case (PlaceOS compares them
 	// case-sensitively), are fine.
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(time.Now),
-		Steps: []resource.TestStep{{
+	cliTest(t,
+		resource.TestStep{
 			Config: keyConfig(s, `  name = "first-match"
   scopes = ["users.read", "Users", "api_keys"]`),
 			ConfigStateChecks: []statecheck.StateCheck{
@@ -51,8 +48,8 @@ func TestAPIKeyScopesFirstMatchOnly(t *testing.T) {
 					knownvalue.StringExact("users.read"), knownvalue.StringExact("Users"), knownvalue.StringExact("api_keys"),
 				})),
 			},
-		}},
-	})
+		},
+	)
 }
 
 // Names and descriptions with characters PlaceOS escapes: state keeps what was written, the
@@ -61,51 +58,37 @@ func TestAPIKeyScopesFirstMatchOnly(t *testing.T) {
 func TestAPIKeySanitizedText(t *testing.T) {
 	s := newServer(t)
 	seeded := seededKeyIDs(s)
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(time.Now),
-		CheckDestroy:             checkNoKeysLeft(s, seeded),
-		Steps: []resource.TestStep{
-			{
-				Config: keyConfig(s, `
+	keyTest(t, s, seeded,
+		resource.TestStep{
+			Config: keyConfig(s, `
   name        = "R&D <3 Panel"
   description = "Tom & Jerry > \"2\" & 'co'"`),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("name"), knownvalue.StringExact("R&D <3 Panel")),
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("description"), knownvalue.StringExact(`Tom & Jerry > "2" & 'co'`)),
-				},
-				Check: func(st *terraform.State) error {
-					k, err := serverKey(s, st)
-					if err != nil {
-						return err
-					}
-					if k.Name != "r&amp;d &lt;3 panel" || k.Description != `Tom &amp; Jerry &gt; "2" &amp; 'co'` {
-						return fmt.Errorf("the in-memory API should have escaped the key: name %q, description %q", k.Name, k.Description)
-					}
-					return nil
-				},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("name"), knownvalue.StringExact("R&D <3 Panel")),
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("description"), knownvalue.StringExact(`Tom & Jerry > "2" & 'co'`)),
 			},
-			{
-				// A rename by update is stored in its own case (PlaceOS lower-cases on create only).
-				Config: keyConfig(s, `
+			Check: checkServerKey(s, func(k placeostest.APIKey) error {
+				if k.Name != "r&amp;d &lt;3 panel" || k.Description != `Tom &amp; Jerry &gt; "2" &amp; 'co'` {
+					return fmt.Errorf("the in-memory API should have escaped the key: name %q, description %q", k.Name, k.Description)
+				}
+				return nil
+			}),
+		},
+		resource.TestStep{
+			// A rename by update is stored in its own case (PlaceOS lower-cases on create only).
+			Config: keyConfig(s, `
   name        = "Q&A Panel"
   description = "Tom & Jerry > \"2\" & 'co'"`),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionUpdate),
-				}},
-				Check: func(st *terraform.State) error {
-					k, err := serverKey(s, st)
-					if err != nil {
-						return err
-					}
-					if k.Name != "Q&amp;A Panel" {
-						return fmt.Errorf("renamed key stored as %q", k.Name)
-					}
-					return nil
-				},
-			},
-			importByIDStep("x_api_key"),
+			ConfigPlanChecks: plannedAction(keyAddr, plancheck.ResourceActionUpdate),
+			Check: checkServerKey(s, func(k placeostest.APIKey) error {
+				if k.Name != "Q&amp;A Panel" {
+					return fmt.Errorf("renamed key stored as %q", k.Name)
+				}
+				return nil
+			}),
 		},
-	})
+		importByIDStep("x_api_key"),
+	)
 }
 
 // Text that PlaceOS would change beyond escaping is refused at plan time, naming the attribute
@@ -119,14 +102,13 @@ func TestAPIKeySanitizedTextRejected(t *testing.T) {
 		{`name_prefix = "<i>ci</i>-"`, `(?s)name_prefix.*removes\s+HTML\s+tags.*would\s+keep\s+"ci-"`},
 	} {
 		t.Run(tc.body, func(t *testing.T) {
-			resource.UnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: factories(time.Now),
-				Steps: []resource.TestStep{{
+			cliTest(t,
+				resource.TestStep{
 					Config:      keyConfig(s, "  "+tc.body),
 					PlanOnly:    true,
 					ExpectError: regexp.MustCompile(tc.want),
-				}},
-			})
+				},
+			)
 		})
 	}
 	if n := s.Requests(postKeys); n != 0 {
@@ -152,60 +134,54 @@ func TestAPIKeyLeastPrivilege(t *testing.T) {
 	seed := s.Seed()
 	config := leastPrivilegeConfig(s, "")
 	seeded := seededKeyIDs(s) // the provider's own key stays
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(time.Now),
-		CheckDestroy:             checkNoKeysLeft(s, seeded),
-		Steps: []resource.TestStep{
-			{
-				Config: config + fmt.Sprintf(`resource "placeos_api_key" "test" {
+	keyTest(t, s, seeded,
+		resource.TestStep{
+			Config: config + fmt.Sprintf(`resource "placeos_api_key" "test" {
   name    = "least-privilege"
   user_id = %q
 }
 `, seed.Panel.ID),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("user_id"), knownvalue.StringExact(seed.Panel.ID)),
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("authority_id"), knownvalue.StringExact(seed.Domain.ID)),
-				},
-				Check: func(*terraform.State) error {
-					if s.Requests("GET /api/engine/v2/users/{id}") == 0 {
-						return fmt.Errorf("the user pre-check was not even tried")
-					}
-					return nil
-				},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("user_id"), knownvalue.StringExact(seed.Panel.ID)),
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("authority_id"), knownvalue.StringExact(seed.Domain.ID)),
 			},
-			{
-				Config: config + fmt.Sprintf(`resource "placeos_api_key" "test" {
+			Check: func(*terraform.State) error {
+				if s.Requests("GET /api/engine/v2/users/{id}") == 0 {
+					return fmt.Errorf("the user pre-check was not even tried")
+				}
+				return nil
+			},
+		},
+		resource.TestStep{
+			Config: config + fmt.Sprintf(`resource "placeos_api_key" "test" {
   name        = "least-privilege"
   description = "updated"
   user_id     = %q
 }
 `, seed.Panel.ID),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionUpdate),
-				}},
-			},
-			importByIDStep("x_api_key"),
-			{
-				// The user's domain cannot be read beforehand: the key PlaceOS made in another
-				// domain is deleted again, and the error names both.
-				Config: config + fmt.Sprintf(`resource "placeos_api_key" "other" {
+			ConfigPlanChecks: plannedAction(keyAddr, plancheck.ResourceActionUpdate),
+		},
+		importByIDStep("x_api_key"),
+		resource.TestStep{
+			// The user's domain cannot be read beforehand: the key PlaceOS made in another
+			// domain is deleted again, and the error names both.
+			Config: config + fmt.Sprintf(`resource "placeos_api_key" "other" {
   name         = "wrong-domain"
   user_id      = %q
   authority_id = %q
 }
 `, seed.Panel.ID, seed.OtherDomain.ID),
-				ExpectError: regexp.MustCompile(`(?s)User Belongs to Another Domain.*has\s+been\s+deleted\s+again`),
-			},
-			{
-				Config: config + `resource "placeos_api_key" "other" {
+			ExpectError: regexp.MustCompile(`(?s)User Belongs to Another Domain.*has\s+been\s+deleted\s+again`),
+		},
+		resource.TestStep{
+			Config: config + `resource "placeos_api_key" "other" {
   name    = "unknown-user"
   user_id = "user-nobody"
 }
 `,
-				ExpectError: regexp.MustCompile(`(?s)Unknown User.*user_id.*answers\s+500\s+when\s+the\s+key's\s+user\s+does\s+not\s+exist.*"user-nobody"`),
-			},
+			ExpectError: regexp.MustCompile(`(?s)Unknown User.*user_id.*answers\s+500\s+when\s+the\s+key's\s+user\s+does\s+not\s+exist.*"user-nobody"`),
 		},
-	})
+	)
 }
 
 // PlaceOS shows sys_admin, support and login_name to admin callers only: for anyone else they
@@ -218,27 +194,24 @@ func TestUserAdminFieldsNullForNonAdmins(t *testing.T) {
 		return requiredProviders + fmt.Sprintf("provider \"placeos\" {\n  url = %q\n  api_key = %q\n}\ndata \"placeos_user\" \"test\" {\n  id = %q\n}\n",
 			s.URL(), key, seed.Admin.ID)
 	}
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(time.Now),
-		Steps: []resource.TestStep{
-			{
-				Config: config(seed.SupportAPIKey),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(userAddr, tfjsonpath.New("email"), knownvalue.StringExact(seed.Admin.Email)),
-					statecheck.ExpectKnownValue(userAddr, tfjsonpath.New("sys_admin"), knownvalue.Null()),
-					statecheck.ExpectKnownValue(userAddr, tfjsonpath.New("support"), knownvalue.Null()),
-					statecheck.ExpectKnownValue(userAddr, tfjsonpath.New("login_name"), knownvalue.Null()),
-				},
-			},
-			{
-				Config: config(seed.AdminAPIKey),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(userAddr, tfjsonpath.New("sys_admin"), knownvalue.Bool(true)),
-					statecheck.ExpectKnownValue(userAddr, tfjsonpath.New("support"), knownvalue.Bool(seed.Admin.Support)),
-				},
+	cliTest(t,
+		resource.TestStep{
+			Config: config(seed.SupportAPIKey),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(userAddr, tfjsonpath.New("email"), knownvalue.StringExact(seed.Admin.Email)),
+				statecheck.ExpectKnownValue(userAddr, tfjsonpath.New("sys_admin"), knownvalue.Null()),
+				statecheck.ExpectKnownValue(userAddr, tfjsonpath.New("support"), knownvalue.Null()),
+				statecheck.ExpectKnownValue(userAddr, tfjsonpath.New("login_name"), knownvalue.Null()),
 			},
 		},
-	})
+		resource.TestStep{
+			Config: config(seed.AdminAPIKey),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(userAddr, tfjsonpath.New("sys_admin"), knownvalue.Bool(true)),
+				statecheck.ExpectKnownValue(userAddr, tfjsonpath.New("support"), knownvalue.Bool(seed.Admin.Support)),
+			},
+		},
+	)
 }
 
 // Emails with non-ASCII and reserved characters reach PlaceOS escaped exactly once, through the
@@ -248,10 +221,8 @@ func TestUserLookupAwkwardEmails(t *testing.T) {
 	seeded := seededKeyIDs(s)
 	jorg := s.AddUser(placeostest.User{Email: "jörg@example.com", Name: "Jörg"}, "")
 	slash := s.AddUser(placeostest.User{Email: "a/b+c?d#e%f@example.com", Name: "Slash"}, "")
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(time.Now),
-		CheckDestroy:             checkNoKeysLeft(s, seeded),
-		Steps: []resource.TestStep{{
+	keyTest(t, s, seeded,
+		resource.TestStep{
 			Config: providerConfig(s) + fmt.Sprintf(`
 data "placeos_user" "jorg" {
   email = %q
@@ -269,6 +240,6 @@ resource "placeos_api_key" "test" {
 				statecheck.ExpectKnownValue("data.placeos_user.slash", tfjsonpath.New("id"), knownvalue.StringExact(slash.ID)),
 				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("user_id"), knownvalue.StringExact(slash.ID)),
 			},
-		}},
-	})
+		},
+	)
 }

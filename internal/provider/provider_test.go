@@ -37,13 +37,12 @@ func TestProviderConfigErrors(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			s.ResetCounts()
-			resource.UnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: factories(time.Now),
-				Steps: []resource.TestStep{{
+			cliTest(t,
+				resource.TestStep{
 					Config:      requiredProviders + "provider \"placeos\" {\n" + tc.provider + "\n}\ndata \"placeos_domain\" \"test\" {}\n",
 					ExpectError: regexp.MustCompile(tc.want),
-				}},
-			})
+				},
+			)
 			if n := len(s.RequestCounts()); n != 0 {
 				t.Errorf("requests were made despite a bad configuration: %v", s.RequestCounts())
 			}
@@ -58,16 +57,15 @@ func TestProviderEnvironment(t *testing.T) {
 	t.Setenv("PLACEOS_API_KEY", s.Seed().AdminAPIKey)
 	t.Setenv("PLACEOS_REQUEST_TIMEOUT", "10s")
 	t.Setenv("PLACEOS_MAX_RETRIES", "2")
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(time.Now),
-		Steps: []resource.TestStep{{
+	cliTest(t,
+		resource.TestStep{
 			// url from the block beats PLACEOS_URL; the key comes from the environment.
 			Config: requiredProviders + fmt.Sprintf("provider \"placeos\" {\n  url = %q\n}\ndata \"placeos_domain\" \"test\" {}\n", s.URL()),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(domainAddr, tfjsonpath.New("id"), knownvalue.StringExact(s.Seed().Domain.ID)),
 			},
-		}},
-	})
+		},
+	)
 }
 
 // TestProviderInsecureHTTPWarning: plain http to a host that is not loopback is a warning,
@@ -107,12 +105,11 @@ func TestProviderUserAgent(t *testing.T) {
 		s.Handler().ServeHTTP(w, r)
 	}))
 	t.Cleanup(front.Close)
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(time.Now),
-		Steps: []resource.TestStep{{
+	cliTest(t,
+		resource.TestStep{
 			Config: requiredProviders + fmt.Sprintf("provider \"placeos\" {\n  url = %q\n  api_key = %q\n}\ndata \"placeos_domain\" \"test\" {}\n", front.URL, s.Seed().AdminAPIKey),
-		}},
-	})
+		},
+	)
 	mu.Lock()
 	defer mu.Unlock()
 	want := regexp.MustCompile(`^terraform-provider-placeos/test \(Terraform \d+\.\d+\.\d+`)
@@ -190,14 +187,13 @@ func TestProviderRedirectIsAnError(t *testing.T) {
 		http.Redirect(w, r, target.URL+r.URL.RequestURI(), http.StatusTemporaryRedirect) //nolint:gosec // G710: the test is a server that redirects elsewhere
 	}))
 	t.Cleanup(front.Close)
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(time.Now),
-		Steps: []resource.TestStep{{
+	cliTest(t,
+		resource.TestStep{
 			Config: requiredProviders + fmt.Sprintf("provider \"placeos\" {\n  url = %q\n  api_key = %q\n}\ndata \"placeos_domain\" \"test\" {}\n",
 				front.URL, s.Seed().AdminAPIKey),
 			ExpectError: regexp.MustCompile("(?s)`url`\\s+redirects\\s+to\\s+" + regexp.QuoteMeta(target.URL) + ":\\s+set\\s+`url`\\s+to\\s+that"),
-		}},
-	})
+		},
+	)
 	mu.Lock()
 	defer mu.Unlock()
 	if reached != 0 {
