@@ -312,14 +312,7 @@ type ListAPIKeysOptions struct {
 
 // ListAPIKeys returns every key that matches, following pagination to the end.
 func (c *Client) ListAPIKeys(ctx context.Context, opts ListAPIKeysOptions) ([]APIKey, error) {
-	q := url.Values{}
-	if opts.AuthorityID != "" {
-		q.Set("authority_id", opts.AuthorityID)
-	}
-	if opts.Query != "" {
-		q.Set("q", opts.Query)
-	}
-	keys, err := listAll[APIKey](ctx, c, apiKeysPath, q)
+	keys, err := listAll[APIKey](ctx, c, apiKeysPath, filterQuery(opts.AuthorityID, opts.Query))
 	for i := range keys {
 		keys[i].XAPIKey = ""
 	}

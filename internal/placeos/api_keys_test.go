@@ -96,6 +96,25 @@ func newKeyServer(t *testing.T) *keyServer {
 	return s
 }
 
+// firstPost makes the first create do first and every later one do rest.
+func (s *keyServer) firstPost(first, rest postAction) {
+	s.onPost = func(n int) postAction {
+		if n == 1 {
+			return first
+		}
+		return rest
+	}
+}
+
+// createNameTaken creates ciKey and fails the test unless the client says the name is taken.
+func (s *keyServer) createNameTaken(t *testing.T) {
+	t.Helper()
+	_, err := newClient(t, s.srv.URL).CreateAPIKey(t.Context(), ciKey)
+	if !errors.Is(err, placeos.ErrNameTaken) {
+		t.Fatalf("err = %v, want ErrNameTaken", err)
+	}
+}
+
 func (s *keyServer) add(k fakeKey) fakeKey {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -257,12 +276,7 @@ func TestCreateAPIKey(t *testing.T) {
 // (its secret is lost) and creates it again.
 func TestCreateAPIKeyLostAnswerCleansUpOrphan(t *testing.T) {
 	s := newKeyServer(t)
-	s.onPost = func(n int) postAction {
-		if n == 1 {
-			return commitAndDrop
-		}
-		return answer
-	}
+	s.firstPost(commitAndDrop, answer)
 	key, err := newClient(t, s.srv.URL).CreateAPIKey(t.Context(), ciKey)
 	if err != nil {
 		t.Fatalf("CreateAPIKey: %v", err)
@@ -317,16 +331,8 @@ func TestCreateAPIKeyLostAnswerNameTakenByAnotherKey(t *testing.T) {
 		Name: "ci-key", Description: "made by hand", UserID: "user-ci", Permissions: "admin",
 		CreatedAt: time.Now().Add(-time.Hour),
 	})
-	s.onPost = func(n int) postAction {
-		if n == 1 {
-			return dropNoCommit
-		}
-		return answer
-	}
-	_, err := newClient(t, s.srv.URL).CreateAPIKey(t.Context(), ciKey)
-	if !errors.Is(err, placeos.ErrNameTaken) {
-		t.Fatalf("err = %v, want ErrNameTaken", err)
-	}
+	s.firstPost(dropNoCommit, answer)
+	s.createNameTaken(t)
 	keys, _, deleted, lists := s.state()
 	if lists == 0 {
 		t.Errorf("the client did not look for an orphan after a lost answer")
@@ -344,16 +350,8 @@ func TestCreateAPIKeyOldIdenticalKeyIsNotAnOrphan(t *testing.T) {
 		Name: "ci-key", Description: ciKey.Description, UserID: ciKey.UserID, Permissions: ciKey.Permissions,
 		CreatedAt: time.Now().Add(-time.Hour),
 	})
-	s.onPost = func(n int) postAction {
-		if n == 1 {
-			return dropNoCommit
-		}
-		return answer
-	}
-	_, err := newClient(t, s.srv.URL).CreateAPIKey(t.Context(), ciKey)
-	if !errors.Is(err, placeos.ErrNameTaken) {
-		t.Fatalf("err = %v, want ErrNameTaken", err)
-	}
+	s.firstPost(dropNoCommit, answer)
+	s.createNameTaken(t)
 	if keys, _, deleted, _ := s.state(); len(deleted) != 0 || len(keys) != 1 {
 		t.Errorf("deleted %v, %d keys left; want the old key untouched", deleted, len(keys))
 	}
@@ -363,12 +361,7 @@ func TestCreateAPIKeyOldIdenticalKeyIsNotAnOrphan(t *testing.T) {
 // error is returned, and the orphan is found and deleted so nothing is left behind.
 func TestCreateAPIKeyLostAnswerThenRetriesExhausted(t *testing.T) {
 	s := newKeyServer(t)
-	s.onPost = func(n int) postAction {
-		if n == 1 {
-			return commitAndDrop
-		}
-		return unavailable
-	}
+	s.firstPost(commitAndDrop, unavailable)
 	key, err := newClient(t, s.srv.URL, withMaxRetries(2)).CreateAPIKey(t.Context(), ciKey)
 	if err == nil {
 		t.Fatalf("CreateAPIKey succeeded with %+v", key)

@@ -22,16 +22,8 @@ func TestCreateAPIKeyMatchingKeyMadeAMinuteEarlierSurvives(t *testing.T) {
 		Name: "ci-key", Description: ciKey.Description, UserID: ciKey.UserID, Permissions: ciKey.Permissions,
 		Scopes: ciKey.Scopes, CreatedAt: time.Now().Add(-60 * time.Second),
 	})
-	s.onPost = func(n int) postAction {
-		if n == 1 {
-			return dropNoCommit
-		}
-		return answer
-	}
-	_, err := newClient(t, s.srv.URL).CreateAPIKey(t.Context(), ciKey)
-	if !errors.Is(err, placeos.ErrNameTaken) {
-		t.Fatalf("err = %v, want ErrNameTaken", err)
-	}
+	s.firstPost(dropNoCommit, answer)
+	s.createNameTaken(t)
 	keys, posts, deleted, lists := s.state()
 	if len(deleted) != 0 || len(keys) != 1 || keys[0].ID != other.ID {
 		t.Errorf("deleted %v, keys %+v; want the other key untouched", deleted, keys)
@@ -49,12 +41,7 @@ func TestCreateAPIKeyOwnershipOnTheServersClock(t *testing.T) {
 	t.Run("lost answer", func(t *testing.T) {
 		s := newKeyServer(t)
 		s.now = behind
-		s.onPost = func(n int) postAction {
-			if n == 1 {
-				return commitAndDrop
-			}
-			return answer
-		}
+		s.firstPost(commitAndDrop, answer)
 		key, err := newClient(t, s.srv.URL).CreateAPIKey(t.Context(), ciKey)
 		if err != nil {
 			t.Fatalf("CreateAPIKey: %v", err)
@@ -70,15 +57,8 @@ func TestCreateAPIKeyOwnershipOnTheServersClock(t *testing.T) {
 			Name: "ci-key", Description: ciKey.Description, UserID: ciKey.UserID, Permissions: ciKey.Permissions,
 			CreatedAt: behind().Add(-time.Minute),
 		})
-		s.onPost = func(n int) postAction {
-			if n == 1 {
-				return dropNoCommit
-			}
-			return answer
-		}
-		if _, err := newClient(t, s.srv.URL).CreateAPIKey(t.Context(), ciKey); !errors.Is(err, placeos.ErrNameTaken) {
-			t.Fatalf("err = %v, want ErrNameTaken", err)
-		}
+		s.firstPost(dropNoCommit, answer)
+		s.createNameTaken(t)
 		if keys, _, deleted, _ := s.state(); len(keys) != 1 || len(deleted) != 0 {
 			t.Errorf("keys %+v, deleted %v; want the key untouched", keys, deleted)
 		}
@@ -93,12 +73,7 @@ func TestCreateAPIKeyConcurrentCreatesNeverDeleteEachOthersKeys(t *testing.T) {
 	clock := placeostest.NewClock(time.Now().UTC().Truncate(time.Second))
 	s := newKeyServer(t)
 	s.now = clock.Now
-	s.onPost = func(n int) postAction {
-		if n == 1 {
-			return dropNoCommit // A's first attempt
-		}
-		return answer
-	}
+	s.firstPost(dropNoCommit, answer) // A's first attempt
 	aLooks, bDone := make(chan struct{}), make(chan struct{})
 	var releaseList sync.Once
 	t.Cleanup(func() { releaseList.Do(func() { close(bDone) }) }) // before the server closes

@@ -101,13 +101,7 @@ type ListUsersOptions struct {
 
 // ListUsers returns every user that matches, following pagination.
 func (c *Client) ListUsers(ctx context.Context, opts ListUsersOptions) ([]User, error) {
-	q := url.Values{}
-	if opts.AuthorityID != "" {
-		q.Set("authority_id", opts.AuthorityID)
-	}
-	if opts.Query != "" {
-		q.Set("q", opts.Query)
-	}
+	q := filterQuery(opts.AuthorityID, opts.Query)
 	if opts.IncludeDeleted {
 		q.Set("include_deleted", "true")
 	}

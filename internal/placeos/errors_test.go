@@ -29,6 +29,22 @@ func getUserError(t *testing.T, answer http.HandlerFunc, opts ...func(*placeos.C
 	return hits, err
 }
 
+// answeredError is getUserError, without retries, against a server that answers status and
+// body after header has set the headers. The error must be an *APIError of that status.
+func answeredError(t *testing.T, status int, header func(http.Header), body string) (*hitLog, *placeos.APIError, error) {
+	t.Helper()
+	hits, err := getUserError(t, func(w http.ResponseWriter, _ *http.Request) {
+		header(w.Header())
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(body))
+	}, withMaxRetries(0))
+	apiErr := asAPIError(t, err)
+	if apiErr.StatusCode != status {
+		t.Errorf("StatusCode = %d, want %d", apiErr.StatusCode, status)
+	}
+	return hits, apiErr, err
+}
+
 func TestStatusMapping(t *testing.T) {
 	tests := []struct {
 		name        string
@@ -58,19 +74,11 @@ func TestStatusMapping(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			hits, err := getUserError(t, func(w http.ResponseWriter, _ *http.Request) {
-				if tt.body == "" {
-					w.WriteHeader(tt.status)
-					return
+			hits, apiErr, err := answeredError(t, tt.status, func(h http.Header) {
+				if tt.body != "" {
+					h.Set("Content-Type", "application/json")
 				}
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(tt.status)
-				_, _ = w.Write([]byte(tt.body))
-			}, withMaxRetries(0))
-			apiErr := asAPIError(t, err)
-			if apiErr.StatusCode != tt.status {
-				t.Errorf("StatusCode = %d, want %d", apiErr.StatusCode, tt.status)
-			}
+			}, tt.body)
 			if !tt.is(err) {
 				t.Errorf("status predicate is false for %v", err)
 			}
@@ -186,19 +194,13 @@ func TestNonJSONErrorBodiesAreNotQuoted(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := getUserError(t, func(w http.ResponseWriter, _ *http.Request) {
+			_, apiErr, err := answeredError(t, tt.status, func(h http.Header) {
 				if tt.contentType != "" {
-					w.Header().Set("Content-Type", tt.contentType)
+					h.Set("Content-Type", tt.contentType)
 				} else {
-					w.Header()["Content-Type"] = nil // no sniffing
+					h["Content-Type"] = nil // no sniffing
 				}
-				w.WriteHeader(tt.status)
-				_, _ = w.Write([]byte(tt.body))
-			}, withMaxRetries(0))
-			apiErr := asAPIError(t, err)
-			if apiErr.StatusCode != tt.status {
-				t.Errorf("StatusCode = %d, want %d", apiErr.StatusCode, tt.status)
-			}
+			}, tt.body)
 			size := fmt.Sprintf("%d bytes", len(tt.body))
 			if !strings.Contains(apiErr.Message, tt.wantType) || !strings.Contains(apiErr.Message, size) {
 				t.Errorf("Message = %q, want it to name %q and %q", apiErr.Message, tt.wantType, size)

@@ -15,6 +15,18 @@ const maxOffset = 1_000_000
 // lies, costs at most this many requests.
 const maxPages = 1000
 
+// filterQuery is the query of a filtered listing: authority_id and q, each only when set.
+func filterQuery(authorityID, query string) url.Values {
+	q := url.Values{}
+	if authorityID != "" {
+		q.Set("authority_id", authorityID)
+	}
+	if query != "" {
+		q.Set("q", query)
+	}
+	return q
+}
+
 // listAll pages through an index route. It moves its own offset by the rows each page returned
 // (older servers' Link headers skip a row per page) and stops at a short or empty page, at
 // X-Total-Count, or at maxPages (an error).
