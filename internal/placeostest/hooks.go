@@ -78,13 +78,7 @@ func (s *Server) createKeyLocked(k APIKey) (APIKey, string) {
 			k.AuthorityID = u.AuthorityID
 		}
 	}
-	now := s.now()
-	if k.CreatedAt.IsZero() {
-		k.CreatedAt = now
-	}
-	if k.UpdatedAt.IsZero() {
-		k.UpdatedAt = k.CreatedAt
-	}
+	s.stamp(&k.CreatedAt, &k.UpdatedAt)
 	secret := newSecret()
 	s.st.keys[k.ID] = &keyRecord{APIKey: k, hmac: keyHMAC(secret, k.ID)}
 	return k.clone(), k.ID + "." + secret
@@ -127,15 +121,20 @@ func (s *Server) addDomainLocked(d Domain) Domain {
 	if d.EmailDomains == nil {
 		d.EmailDomains = []string{}
 	}
-	if d.CreatedAt.IsZero() {
-		d.CreatedAt = s.now()
-	}
-	if d.UpdatedAt.IsZero() {
-		d.UpdatedAt = d.CreatedAt
-	}
+	s.stamp(&d.CreatedAt, &d.UpdatedAt)
 	stored := d
 	s.st.domains[d.ID] = &stored
 	return d.clone()
+}
+
+// stamp defaults a record's created time to the server's now and its updated time to created.
+func (s *Server) stamp(created, updated *time.Time) {
+	if created.IsZero() {
+		*created = s.now()
+	}
+	if updated.IsZero() {
+		*updated = *created
+	}
 }
 
 // hostOf keeps only the lower-cased host of "https://Foo.com/x" or "Foo.com:8080".
@@ -187,12 +186,7 @@ func (s *Server) addUserLocked(u User, password string) User {
 			*f.field = f.label + "-SENSITIVE-" + randomHex(8)
 		}
 	}
-	if u.CreatedAt.IsZero() {
-		u.CreatedAt = s.now()
-	}
-	if u.UpdatedAt.IsZero() {
-		u.UpdatedAt = u.CreatedAt
-	}
+	s.stamp(&u.CreatedAt, &u.UpdatedAt)
 	stored := u
 	s.st.users[u.ID] = &stored
 	if password != "" {

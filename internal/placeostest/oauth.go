@@ -137,6 +137,16 @@ func (s *Server) refreshGrant(params url.Values, app *oauthApp) response {
 	return s.issueToken(rec.userID, app.id, scopes, rt)
 }
 
+// tokenJSON is the body of the token endpoint's answer to a grant.
+type tokenJSON struct {
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	RefreshToken string `json:"refresh_token"`
+	Scope        string `json:"scope"`
+	CreatedAt    int64  `json:"created_at"`
+}
+
 func (s *Server) issueToken(userID, clientID string, scopes []string, previousRefresh string) response {
 	now := s.now()
 	access, refresh := newSecret(), newSecret()
@@ -149,14 +159,7 @@ func (s *Server) issueToken(userID, clientID string, scopes []string, previousRe
 	}
 	s.st.tokens[access] = tok
 	s.st.refresh[refresh] = &refreshToken{userID: userID, clientID: clientID, scopes: scopes}
-	resp := jsonResponse(http.StatusOK, struct {
-		AccessToken  string `json:"access_token"`
-		TokenType    string `json:"token_type"`
-		ExpiresIn    int64  `json:"expires_in"`
-		RefreshToken string `json:"refresh_token"`
-		Scope        string `json:"scope"`
-		CreatedAt    int64  `json:"created_at"`
-	}{access, "Bearer", int64(s.tokenTTL / time.Second), refresh, strings.Join(scopes, " "), now.Unix()})
+	resp := jsonResponse(http.StatusOK, tokenJSON{access, "Bearer", int64(s.tokenTTL / time.Second), refresh, strings.Join(scopes, " "), now.Unix()})
 	resp.header = http.Header{"Cache-Control": {"no-store"}, "Pragma": {"no-cache"}}
 	return resp
 }

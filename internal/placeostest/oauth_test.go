@@ -12,14 +12,10 @@ import (
 
 const tokenPath = "/auth/oauth/token" //nolint:gosec // G101: a URL path, not a credential
 
+// tokenResponse is a grant's body or an OAuth error.
 type tokenResponse struct {
-	AccessToken  string `json:"access_token"`
-	TokenType    string `json:"token_type"`
-	ExpiresIn    int64  `json:"expires_in"`
-	RefreshToken string `json:"refresh_token"`
-	Scope        string `json:"scope"`
-	CreatedAt    int64  `json:"created_at"`
-	Error        string `json:"error"`
+	tokenJSON
+	Error string `json:"error"`
 }
 
 // tokenRequest posts a form; basic sends the client credentials as HTTP Basic.
