@@ -20,7 +20,6 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-repo="$(pwd)"
 # shellcheck source=scripts/terraform-cli.sh
 source scripts/terraform-cli.sh
 # shellcheck source=scripts/go-tools.sh
@@ -42,14 +41,7 @@ trap 'rm -rf "${tmp}"' EXIT
 # tfplugindocs looks the schema up as registry.terraform.io/hashicorp/<name>, so the
 # throwaway configuration names the provider that way, and dev_overrides maps that
 # address to the binary just built. Nothing is installed: no init, no registry.
-cat >"${tmp}/dev.tfrc" <<EOF
-provider_installation {
-  dev_overrides {
-    "registry.terraform.io/hashicorp/placeos" = "${repo}/bin"
-  }
-  direct {}
-}
-EOF
+write_dev_tfrc "${tmp}/dev.tfrc" "registry.terraform.io/hashicorp/placeos"
 cat >"${tmp}/main.tf" <<'EOF'
 terraform {
   required_providers {

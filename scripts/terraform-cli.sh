@@ -25,6 +25,9 @@
 #                         resources and `terraform query`), built or reused.
 #       cli_version BIN   the version BIN reports, e.g. 1.11.4.
 #       cli_describe BIN  e.g. "Terraform v1.11.4 (/usr/local/bin/terraform)".
+#       write_dev_tfrc FILE ADDRESS
+#                         writes to FILE a CLI configuration whose dev_overrides serve
+#                         the provider ADDRESS from ./bin: no init, no registry.
 #
 # Nothing here downloads a binary from a web site: both CLIs are built from source
 # through the Go module proxy, so they work wherever `go` does.
@@ -69,6 +72,17 @@ cli_describe() {
 		product="OpenTofu"
 	fi
 	echo "${product} v$(cli_version "$1") ($1)"
+}
+
+write_dev_tfrc() {
+	cat >"$1" <<EOF
+provider_installation {
+  dev_overrides {
+    "$2" = "${PLACEOS_BIN_DIR}"
+  }
+  direct {}
+}
+EOF
 }
 
 # The OpenTofu version pinned in tools/opentofu/go.mod.

@@ -24,7 +24,6 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-repo="$(pwd)"
 # shellcheck source=scripts/terraform-cli.sh
 source scripts/terraform-cli.sh
 
@@ -67,14 +66,7 @@ go build -o bin/terraform-provider-placeos .
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/placeos-examples.XXXXXX")"
 trap 'rm -rf "${tmp}"' EXIT
-cat >"${tmp}/dev.tfrc" <<EOF
-provider_installation {
-  dev_overrides {
-    "placeos/placeos" = "${repo}/bin"
-  }
-  direct {}
-}
-EOF
+write_dev_tfrc "${tmp}/dev.tfrc" "placeos/placeos"
 
 mapfile -t dirs < <(find examples -type d -name .terraform -prune -o -type f -name '*.tf' -printf '%h\n' | sort -u)
 if ((${#dirs[@]} == 0)); then

@@ -140,6 +140,17 @@ func accCheckNoKeys(c *placeos.Client, prefix string) func(*terraform.State) err
 	}
 }
 
+// accKeyTest runs steps through the Terraform CLI against the real PlaceOS; once they are
+// destroyed, no key named prefix* is left (accCheckNoKeys).
+func accKeyTest(t *testing.T, c *placeos.Client, prefix string, steps ...resource.TestStep) {
+	t.Helper()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(time.Now),
+		CheckDestroy:             accCheckNoKeys(c, prefix),
+		Steps:                    steps,
+	})
+}
+
 // accProvider is the configuration head: the provider reads PLACEOS_* from the environment.
 const accProvider = requiredProviders + "provider \"placeos\" {}\n"
 
@@ -183,75 +194,69 @@ resource "placeos_api_key" "test" {
 	}
 	sameID := statecheck.CompareValue(compare.ValuesSame())
 	var id, secret string
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(time.Now),
-		CheckDestroy:             accCheckNoKeys(c, prefix),
-		Steps: []resource.TestStep{
-			{
-				Config: config("Tom & Jerry > \"2\"", `["systems.read", "modules"]`, "support", "1"),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("name"), knownvalue.StringExact(prefix+"R&D <1> panel")),
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("description"), knownvalue.StringExact(`Tom & Jerry > "2"`)),
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("permissions"), knownvalue.StringExact("support")),
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("expires_at"), knownvalue.StringExact(expires)),
-					statecheck.ExpectSensitiveValue(keyAddr, tfjsonpath.New("x_api_key")),
-					statecheck.CompareValuePairs(keyAddr, tfjsonpath.New("authority_id"), "data.placeos_domain.this", tfjsonpath.New("id"), compare.ValuesSame()),
-					sameID.AddStateValue(keyAddr, tfjsonpath.New("id")),
-				},
-				Check: resource.ComposeTestCheckFunc(captureAttr(keyAddr, "id", &id), captureAttr(keyAddr, "x_api_key", &secret)),
+	accKeyTest(t, c, prefix,
+		resource.TestStep{
+			Config: config("Tom & Jerry > \"2\"", `["systems.read", "modules"]`, "support", "1"),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("name"), knownvalue.StringExact(prefix+"R&D <1> panel")),
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("description"), knownvalue.StringExact(`Tom & Jerry > "2"`)),
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("permissions"), knownvalue.StringExact("support")),
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("expires_at"), knownvalue.StringExact(expires)),
+				statecheck.ExpectSensitiveValue(keyAddr, tfjsonpath.New("x_api_key")),
+				statecheck.CompareValuePairs(keyAddr, tfjsonpath.New("authority_id"), "data.placeos_domain.this", tfjsonpath.New("id"), compare.ValuesSame()),
+				sameID.AddStateValue(keyAddr, tfjsonpath.New("id")),
 			},
-			{
-				Config:           config("Tom & Jerry, level <2>", `["systems.read", "zones"]`, "user", "1"),
-				ConfigPlanChecks: plannedAction(keyAddr, plancheck.ResourceActionUpdate),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("description"), knownvalue.StringExact("Tom & Jerry, level <2>")),
-					sameID.AddStateValue(keyAddr, tfjsonpath.New("id")),
-				},
-			},
-			importByIDStep("x_api_key", "name", "rotation_triggers"),
-			{
-				ResourceName:            keyAddr,
-				ImportState:             true,
-				ImportStateIdFunc:       func(*terraform.State) (string, error) { return secret, nil },
-				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: []string{"name", "rotation_triggers"},
-			},
-			{
-				// A new trigger replaces the key.
-				Config:           config("Tom & Jerry, level <2>", `["systems.read", "zones"]`, "user", "2"),
-				ConfigPlanChecks: plannedAction(keyAddr, plancheck.ResourceActionDestroyBeforeCreate),
-				Check: func(st *terraform.State) error {
-					if st.RootModule().Resources[keyAddr].Primary.ID == id {
-						return fmt.Errorf("the key was not replaced")
-					}
-					if _, err := c.GetAPIKey(context.Background(), id); !placeos.IsNotFound(err) {
-						return fmt.Errorf("the replaced key %s is still there (%v)", id, err)
-					}
-					return captureAttr(keyAddr, "id", &id)(st)
-				},
-			},
-			{
-				// Deleted through the API behind Terraform's back: the next apply re-creates it.
-				PreConfig: func() {
-					if err := c.DeleteAPIKey(context.Background(), id); err != nil {
-						t.Fatalf("deleting %s through the API: %v", id, err)
-					}
-				},
-				Config:           config("Tom & Jerry, level <2>", `["systems.read", "zones"]`, "user", "2"),
-				ConfigPlanChecks: plannedAction(keyAddr, plancheck.ResourceActionCreate),
+			Check: resource.ComposeTestCheckFunc(captureAttr(keyAddr, "id", &id), captureAttr(keyAddr, "x_api_key", &secret)),
+		},
+		resource.TestStep{
+			Config:           config("Tom & Jerry, level <2>", `["systems.read", "zones"]`, "user", "1"),
+			ConfigPlanChecks: plannedAction(keyAddr, plancheck.ResourceActionUpdate),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("description"), knownvalue.StringExact("Tom & Jerry, level <2>")),
+				sameID.AddStateValue(keyAddr, tfjsonpath.New("id")),
 			},
 		},
-	})
+		importByIDStep("x_api_key", "name", "rotation_triggers"),
+		resource.TestStep{
+			ResourceName:            keyAddr,
+			ImportState:             true,
+			ImportStateIdFunc:       func(*terraform.State) (string, error) { return secret, nil },
+			ImportStateVerify:       true,
+			ImportStateVerifyIgnore: []string{"name", "rotation_triggers"},
+		},
+		resource.TestStep{
+			// A new trigger replaces the key.
+			Config:           config("Tom & Jerry, level <2>", `["systems.read", "zones"]`, "user", "2"),
+			ConfigPlanChecks: plannedAction(keyAddr, plancheck.ResourceActionDestroyBeforeCreate),
+			Check: func(st *terraform.State) error {
+				if st.RootModule().Resources[keyAddr].Primary.ID == id {
+					return fmt.Errorf("the key was not replaced")
+				}
+				if _, err := c.GetAPIKey(context.Background(), id); !placeos.IsNotFound(err) {
+					return fmt.Errorf("the replaced key %s is still there (%v)", id, err)
+				}
+				return captureAttr(keyAddr, "id", &id)(st)
+			},
+		},
+		resource.TestStep{
+			// Deleted through the API behind Terraform's back: the next apply re-creates it.
+			PreConfig: func() {
+				if err := c.DeleteAPIKey(context.Background(), id); err != nil {
+					t.Fatalf("deleting %s through the API: %v", id, err)
+				}
+			},
+			Config:           config("Tom & Jerry, level <2>", `["systems.read", "zones"]`, "user", "2"),
+			ConfigPlanChecks: plannedAction(keyAddr, plancheck.ResourceActionCreate),
+		},
+	)
 }
 
 // ttl sets the expiry at create; the key expires on the server that much later.
 func TestAccAPIKeyTTL(t *testing.T) {
 	c, prefix := accTest(t, "ttl")
 	start := time.Now()
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(time.Now),
-		CheckDestroy:             accCheckNoKeys(c, prefix),
-		Steps: []resource.TestStep{{
+	accKeyTest(t, c, prefix,
+		resource.TestStep{
 			Config: accProvider + fmt.Sprintf(`
 resource "placeos_api_key" "test" {
   name_prefix   = "%s"
@@ -276,8 +281,8 @@ resource "placeos_api_key" "test" {
 				}
 				return nil
 			},
-		}},
-	})
+		},
+	)
 }
 
 // The ephemeral key exists during the run and is deleted when Terraform closes it.
@@ -311,10 +316,8 @@ resource "echo" "key" {}
 // placeos_api_keys finds the test's key by name.
 func TestAccAPIKeysDataSource(t *testing.T) {
 	c, prefix := accTest(t, "list")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(time.Now),
-		CheckDestroy:             accCheckNoKeys(c, prefix),
-		Steps: []resource.TestStep{{
+	accKeyTest(t, c, prefix,
+		resource.TestStep{
 			Config: accProvider + fmt.Sprintf(`
 resource "placeos_api_key" "test" {
   name        = "%[1]sQ&A"
@@ -333,8 +336,8 @@ data "placeos_api_keys" "mine" {
 					}),
 				})),
 			},
-		}},
-	})
+		},
+	)
 }
 
 // An admin key with only the `api_keys` scope manages keys for an explicit user_id: create,
