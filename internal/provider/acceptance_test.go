@@ -210,7 +210,7 @@ resource "placeos_api_key" "test" {
 		},
 		resource.TestStep{
 			Config:           config("Tom & Jerry, level <2>", `["systems.read", "zones"]`, "user", "1"),
-			ConfigPlanChecks: plannedAction(keyAddr, plancheck.ResourceActionUpdate),
+			ConfigPlanChecks: plannedAction(plancheck.ResourceActionUpdate),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("description"), knownvalue.StringExact("Tom & Jerry, level <2>")),
 				sameID.AddStateValue(keyAddr, tfjsonpath.New("id")),
@@ -227,7 +227,7 @@ resource "placeos_api_key" "test" {
 		resource.TestStep{
 			// A new trigger replaces the key.
 			Config:           config("Tom & Jerry, level <2>", `["systems.read", "zones"]`, "user", "2"),
-			ConfigPlanChecks: plannedAction(keyAddr, plancheck.ResourceActionDestroyBeforeCreate),
+			ConfigPlanChecks: plannedAction(plancheck.ResourceActionDestroyBeforeCreate),
 			Check: func(st *terraform.State) error {
 				if st.RootModule().Resources[keyAddr].Primary.ID == id {
 					return fmt.Errorf("the key was not replaced")
@@ -246,7 +246,7 @@ resource "placeos_api_key" "test" {
 				}
 			},
 			Config:           config("Tom & Jerry, level <2>", `["systems.read", "zones"]`, "user", "2"),
-			ConfigPlanChecks: plannedAction(keyAddr, plancheck.ResourceActionCreate),
+			ConfigPlanChecks: plannedAction(plancheck.ResourceActionCreate),
 		},
 	)
 }
@@ -389,7 +389,7 @@ resource "placeos_api_key" "test" {
 			{Config: config("made with api_keys only")},
 			{
 				Config:           config("updated with api_keys only"),
-				ConfigPlanChecks: plannedAction(keyAddr, plancheck.ResourceActionUpdate),
+				ConfigPlanChecks: plannedAction(plancheck.ResourceActionUpdate),
 			},
 			importByIDStep("x_api_key"),
 		},

@@ -66,9 +66,9 @@ func checkServerKey(s *placeostest.Server, check func(placeostest.APIKey) error)
 	}
 }
 
-// plannedAction is a step's ConfigPlanChecks: the plan applies action to addr.
-func plannedAction(addr string, action plancheck.ResourceActionType) resource.ConfigPlanChecks {
-	return resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, action)}}
+// plannedAction is a step's ConfigPlanChecks: the plan applies action to keyAddr.
+func plannedAction(action plancheck.ResourceActionType) resource.ConfigPlanChecks {
+	return resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddr, action)}}
 }
 
 func TestAPIKeyLifecycle(t *testing.T) {
@@ -125,7 +125,7 @@ func TestAPIKeyLifecycle(t *testing.T) {
 		resource.TestStep{
 			// Same names in PlaceOS's spelling plus an expiry in another zone: in place, same key and secret.
 			Config:           keyConfig(s, lobbyPanelLevel2+fmt.Sprintf("\n  expires_at  = %q", futureOffset)),
-			ConfigPlanChecks: plannedAction(keyAddr, plancheck.ResourceActionUpdate),
+			ConfigPlanChecks: plannedAction(plancheck.ResourceActionUpdate),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("expires_at"), knownvalue.StringExact(futureOffset)),
 				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("permissions"), knownvalue.StringExact("support")),
@@ -166,7 +166,7 @@ func TestAPIKeyLifecycle(t *testing.T) {
 		resource.TestStep{
 			// A new user replaces the key: new id, new secret, old key gone.
 			Config:           keyConfig(s, lobbyPanelLevel2+fmt.Sprintf("\n  user_id     = %q", seed.Panel.ID)),
-			ConfigPlanChecks: plannedAction(keyAddr, plancheck.ResourceActionDestroyBeforeCreate),
+			ConfigPlanChecks: plannedAction(plancheck.ResourceActionDestroyBeforeCreate),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("user_id"), knownvalue.StringExact(seed.Panel.ID)),
 			},
@@ -228,7 +228,7 @@ func TestAPIKeyDriftRecreates(t *testing.T) {
 				}
 			},
 			Config:           config,
-			ConfigPlanChecks: plannedAction(keyAddr, plancheck.ResourceActionCreate),
+			ConfigPlanChecks: plannedAction(plancheck.ResourceActionCreate),
 			Check: checkServerKey(s, func(k placeostest.APIKey) error {
 				if k.ID == id {
 					return fmt.Errorf("expected a new key, got the old id")
@@ -442,7 +442,7 @@ func TestAPIKeyImportedNameInOtherCase(t *testing.T) {
 		resource.TestStep{Config: config, ResourceName: keyAddr, ImportState: true, ImportStateId: existing.ID, ImportStatePersist: true},
 		resource.TestStep{
 			Config:           config,
-			ConfigPlanChecks: plannedAction(keyAddr, plancheck.ResourceActionUpdate),
+			ConfigPlanChecks: plannedAction(plancheck.ResourceActionUpdate),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("id"), knownvalue.StringExact(existing.ID)),
 				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("name"), knownvalue.StringExact("Door-9")),

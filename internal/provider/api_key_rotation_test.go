@@ -93,7 +93,7 @@ resource "placeos_api_key" "test" {
 				// 24 days in: 6 days left, inside the 7-day window. Replace, new key first.
 				PreConfig:         func() { clock.Advance(3 * 24 * time.Hour) },
 				Config:            config,
-				ConfigPlanChecks:  plannedAction(keyAddr, plancheck.ResourceActionCreateBeforeDestroy),
+				ConfigPlanChecks:  plannedAction(plancheck.ResourceActionCreateBeforeDestroy),
 				ConfigStateChecks: []statecheck.StateCheck{differentID.AddStateValue(keyAddr, tfjsonpath.New("id"))},
 				Check: func(st *terraform.State) error {
 					mu.Lock()
@@ -124,7 +124,7 @@ func TestAPIKeyExpiredTTLIsReplaced(t *testing.T) {
 		resource.TestStep{
 			PreConfig:        func() { clock.Advance(25 * time.Hour) },
 			Config:           config,
-			ConfigPlanChecks: plannedAction(keyAddr, plancheck.ResourceActionDestroyBeforeCreate),
+			ConfigPlanChecks: plannedAction(plancheck.ResourceActionDestroyBeforeCreate),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("expires_at"),
 					knownvalue.StringExact(clock.Now().Add(25*time.Hour).Add(24*time.Hour).Format(time.RFC3339))),

@@ -79,7 +79,7 @@ func TestAPIKeySanitizedText(t *testing.T) {
 			Config: keyConfig(s, `
   name        = "Q&A Panel"
   description = "Tom & Jerry > \"2\" & 'co'"`),
-			ConfigPlanChecks: plannedAction(keyAddr, plancheck.ResourceActionUpdate),
+			ConfigPlanChecks: plannedAction(plancheck.ResourceActionUpdate),
 			Check: checkServerKey(s, func(k placeostest.APIKey) error {
 				if k.Name != "Q&amp;A Panel" {
 					return fmt.Errorf("renamed key stored as %q", k.Name)
@@ -159,7 +159,7 @@ func TestAPIKeyLeastPrivilege(t *testing.T) {
   user_id     = %q
 }
 `, seed.Panel.ID),
-			ConfigPlanChecks: plannedAction(keyAddr, plancheck.ResourceActionUpdate),
+			ConfigPlanChecks: plannedAction(plancheck.ResourceActionUpdate),
 		},
 		importByIDStep("x_api_key"),
 		resource.TestStep{
