@@ -140,26 +140,15 @@ func (d *domainDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 		by = fmt.Sprintf("the provider's host name %q", host)
 		found, err = d.findAll(ctx, func(a placeos.Authority) bool { return strings.EqualFold(a.Domain, host) })
 	}
-	if err != nil {
-		resp.Diagnostics.AddError("Error Reading Domain", fmt.Sprintf("Could not look up the domain by %s.\n\n%s", by, describe(err, needDomains)))
+	domain, ok := singleMatch(&resp.Diagnostics, lookup[placeos.Authority]{
+		noun: "domain", by: by, found: found, err: err, need: needDomains,
+		notFound: fmt.Sprintf("No PlaceOS domain matches %s. Check the value against Backoffice > Domains.", by),
+		advice:   "Look the domain up by `id` or `domain` instead.",
+		label:    func(h placeos.Authority) string { return fmt.Sprintf("%s (%s)", h.ID, h.Domain) },
+	})
+	if !ok {
 		return
 	}
-	switch len(found) {
-	case 0:
-		resp.Diagnostics.AddError("Domain Not Found",
-			fmt.Sprintf("No PlaceOS domain matches %s. Check the value against Backoffice > Domains.", by))
-		return
-	case 1:
-	default:
-		ids := make([]string, len(found))
-		for i, h := range found {
-			ids[i] = fmt.Sprintf("%s (%s)", h.ID, h.Domain)
-		}
-		resp.Diagnostics.AddError("Several Domains Match",
-			fmt.Sprintf("%d domains match %s: %s. Look the domain up by `id` or `domain` instead.", len(found), by, strings.Join(ids, ", ")))
-		return
-	}
-	domain := found[0]
 
 	m.ID = types.StringValue(domain.ID)
 	m.Name = types.StringValue(domain.Name)

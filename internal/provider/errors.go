@@ -9,6 +9,8 @@ import (
 	"net"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
 	"github.com/placeos/terraform-provider-placeos/internal/placeos"
 )
 
@@ -74,4 +76,41 @@ func connectionHint(err error) string {
 	}
 	return "Check that `url` is reachable from this machine; the provider retries connection errors `max_retries` " +
 		"times (default 4)."
+}
+
+// lookup is the outcome of a data source's search for exactly one object.
+type lookup[T any] struct {
+	noun     string // lower case, singular: "domain"
+	by       string // what the search was by, for messages: `id "x"`
+	found    []T
+	err      error
+	need     string // the permissions the search needs (describe)
+	notFound string // the detail when nothing matched
+	advice   string // the last sentence when several matched
+	label    func(T) string
+}
+
+// singleMatch is the one object l found. Otherwise it adds l's error to diags: the search
+// failed, found nothing, or found several (each named by label).
+func singleMatch[T any](diags *diag.Diagnostics, l lookup[T]) (T, bool) {
+	var zero T
+	title := strings.ToUpper(l.noun[:1]) + l.noun[1:]
+	if l.err != nil {
+		diags.AddError("Error Reading "+title, fmt.Sprintf("Could not look up the %s by %s.\n\n%s", l.noun, l.by, describe(l.err, l.need)))
+		return zero, false
+	}
+	switch len(l.found) {
+	case 1:
+		return l.found[0], true
+	case 0:
+		diags.AddError(title+" Not Found", l.notFound)
+	default:
+		labels := make([]string, len(l.found))
+		for i, f := range l.found {
+			labels[i] = l.label(f)
+		}
+		diags.AddError("Several "+title+"s Match",
+			fmt.Sprintf("%d %ss match %s: %s. %s", len(l.found), l.noun, l.by, strings.Join(labels, ", "), l.advice))
+	}
+	return zero, false
 }

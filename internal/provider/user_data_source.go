@@ -143,31 +143,21 @@ func (d *userDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 		by = fmt.Sprintf("email %q in the provider's domain", m.Email.ValueString())
 		matches, err = d.byEmailHere(ctx, m.Email.ValueString())
 	}
-	if err != nil {
-		resp.Diagnostics.AddError("Error Reading User", fmt.Sprintf("Could not look up the user by %s.\n\n%s", by, describe(err, needUsers)))
-		return
+	notFound := fmt.Sprintf("No PlaceOS user matches %s (deleted users are not searched).", by)
+	if known(m.AuthorityID) {
+		notFound += " PlaceOS shows the users of another domain only to credentials with admin permissions; " +
+			"with support or user permissions, every search stays in the domain of `url`."
 	}
-	switch len(matches) {
-	case 0:
-		detail := fmt.Sprintf("No PlaceOS user matches %s (deleted users are not searched).", by)
-		if known(m.AuthorityID) {
-			detail += " PlaceOS shows the users of another domain only to credentials with admin permissions; " +
-				"with support or user permissions, every search stays in the domain of `url`."
-		}
-		resp.Diagnostics.AddError("User Not Found", detail)
-		return
-	case 1:
-	default:
-		ids := make([]string, len(matches))
-		for i, u := range matches {
-			ids[i] = u.ID
-		}
-		resp.Diagnostics.AddError("Several Users Match",
-			fmt.Sprintf("%d users match %s: %s. Look the user up by `id` instead.", len(matches), by, strings.Join(ids, ", ")))
+	u, ok := singleMatch(&resp.Diagnostics, lookup[placeos.User]{
+		noun: "user", by: by, found: matches, err: err, need: needUsers,
+		notFound: notFound,
+		advice:   "Look the user up by `id` instead.",
+		label:    func(u placeos.User) string { return u.ID },
+	})
+	if !ok {
 		return
 	}
 
-	u := matches[0]
 	m.ID = types.StringValue(u.ID)
 	m.Email = types.StringValue(u.Email)
 	m.AuthorityID = types.StringValue(u.AuthorityID)
