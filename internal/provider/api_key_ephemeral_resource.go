@@ -68,7 +68,7 @@ func (e *apiKeyEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRe
 			"name_prefix": schema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: "Start of the key's name; a timestamp and random characters are appended. Default `" + defaultEphemeralPrefix + "`.",
-				Validators:          []validator.String{stringvalidator.LengthBetween(1, 200), notBlank{}, sanitizedName},
+				Validators:          []validator.String{stringvalidator.LengthBetween(1, 200), notBlankName, sanitizedName},
 			},
 			"description": schema.StringAttribute{
 				Optional:            true,
@@ -85,7 +85,7 @@ func (e *apiKeyEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRe
 				Optional:    true,
 				MarkdownDescription: "What the key may reach: resource names, or `<resource>.read` / `<resource>.write`. " +
 					"Default `[\"public\"]`. Name each resource once: PlaceOS honours only its first entry.",
-				Validators: []validator.Set{setvalidator.SizeAtLeast(1), setvalidator.ValueStringsAre(scopeValidator{}), scopesFirstMatch{}},
+				Validators: []validator.Set{setvalidator.SizeAtLeast(1), setvalidator.ValueStringsAre(validScope), scopesFirstMatch{}},
 			},
 			"permissions": schema.StringAttribute{
 				Optional:            true,
@@ -95,7 +95,7 @@ func (e *apiKeyEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRe
 			"ttl": schema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: "Lifetime on the server, as a Go duration. Default `1h`.",
-				Validators:          []validator.String{durationValidator{min: time.Minute}},
+				Validators:          []validator.String{durationAtLeast(time.Minute)},
 			},
 			"id":         schema.StringAttribute{Computed: true, MarkdownDescription: "The key id."},
 			"name":       schema.StringAttribute{Computed: true, MarkdownDescription: "The generated name."},

@@ -43,7 +43,7 @@ const (
 func (f apiKeyFilter) list(ctx context.Context, client *placeos.Client) ([]placeos.APIKey, error) {
 	var nameRE *regexp.Regexp
 	if known(f.NameRegex) {
-		nameRE = regexp.MustCompile(f.NameRegex.ValueString()) // validated by regexValidator
+		nameRE = regexp.MustCompile(f.NameRegex.ValueString()) // validated by validRegex
 	}
 	keys, err := client.ListAPIKeys(ctx, placeos.ListAPIKeysOptions{AuthorityID: f.AuthorityID.ValueString()})
 	if err != nil {
@@ -77,7 +77,7 @@ func (l *apiKeyListResource) ListResourceConfigSchema(_ context.Context, _ list.
 			"name_regex": listschema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: filterNameRegexDescription,
-				Validators:          []validator.String{regexValidator{}},
+				Validators:          []validator.String{validRegex},
 			},
 		},
 	}

@@ -63,7 +63,7 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				Validators: []validator.String{
 					stringvalidator.ExactlyOneOf(path.MatchRoot("name_prefix")),
 					stringvalidator.LengthBetween(1, 255),
-					notBlank{},
+					notBlankName,
 					sanitizedName,
 				},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
@@ -73,7 +73,7 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				MarkdownDescription: "Creates a unique name that starts with this prefix (a timestamp and random " +
 					"characters are appended; the result is in `name`). Lets `create_before_destroy` replace a key while " +
 					"the old one still exists, despite unique names. Changing it replaces the key.",
-				Validators:    []validator.String{stringvalidator.LengthBetween(1, 200), notBlank{}, sanitizedName},
+				Validators:    []validator.String{stringvalidator.LengthBetween(1, 200), notBlankName, sanitizedName},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"description": schema.StringAttribute{
@@ -113,7 +113,7 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 					"At least one. A key adopted from PlaceOS (imported) keeps the scopes it has, unchanged, even none or a " +
 					"resource named twice (with a warning).",
 				// At least one, each resource once, except for an adopted key: see checkScopes.
-				Validators: []validator.Set{setvalidator.ValueStringsAre(scopeValidator{})},
+				Validators: []validator.Set{setvalidator.ValueStringsAre(validScope)},
 			},
 			"permissions": schema.StringAttribute{
 				Optional: true, Computed: true,
@@ -137,7 +137,7 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				Optional: true,
 				MarkdownDescription: "Lifetime of the key as a Go duration (e.g. `720h`); `expires_at` is set to create time " +
 					"plus this. Once the key has expired, the plan replaces it. Changing it replaces the key.",
-				Validators:    []validator.String{durationValidator{min: time.Minute}},
+				Validators:    []validator.String{durationAtLeast(time.Minute)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"rotate_before": schema.StringAttribute{
@@ -146,7 +146,7 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 					"replaces the key. With `name_prefix` and `create_before_destroy`, the new key exists before the old " +
 					"one is deleted.",
 				Validators: []validator.String{
-					durationValidator{},
+					durationAtLeast(0),
 					stringvalidator.AlsoRequires(path.MatchRoot("ttl")),
 				},
 			},

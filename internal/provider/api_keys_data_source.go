@@ -60,7 +60,7 @@ func (d *apiKeysDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 			"name_regex": schema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: filterNameRegexDescription,
-				Validators:          []validator.String{regexValidator{}},
+				Validators:          []validator.String{validRegex},
 			},
 			"api_keys": schema.ListNestedAttribute{
 				Computed:            true,

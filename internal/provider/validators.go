@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -15,50 +16,52 @@ import (
 	"github.com/placeos/terraform-provider-placeos/internal/placeos"
 )
 
-// notBlank rejects strings that are only white space (PlaceOS trims names to nothing, and
-// reads an empty id as no id at all). fix says what to write instead; default: a name.
-type notBlank struct{ fix string }
-
-func (notBlank) Description(context.Context) string { return "must not be empty or only white space" }
-func (v notBlank) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
+// stringRule is a string validator whose check sees each known value; a null or unknown value
+// is left to later (Terraform validates again once it is known).
+type stringRule struct {
+	description string
+	check       func(req validator.StringRequest, value string, diags *diag.Diagnostics)
 }
 
-func (v notBlank) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+func (r stringRule) Description(context.Context) string         { return r.description }
+func (r stringRule) MarkdownDescription(context.Context) string { return r.description }
+
+func (r stringRule) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if strings.TrimSpace(req.ConfigValue.ValueString()) == "" {
-		fix := v.fix
-		if fix == "" {
-			fix = "give a name such as \"lobby-panel\""
-		}
-		resp.Diagnostics.AddAttributeError(req.Path, "Empty Value",
-			req.Path.String()+" must not be empty or only white space; "+fix+".")
+	r.check(req, req.ConfigValue.ValueString(), &resp.Diagnostics)
+}
+
+// notBlank rejects strings that are only white space (PlaceOS trims names to nothing, and
+// reads an empty id as no id at all). fix says what to write instead.
+func notBlank(fix string) stringRule {
+	return stringRule{
+		description: "must not be empty or only white space",
+		check: func(req validator.StringRequest, value string, diags *diag.Diagnostics) {
+			if strings.TrimSpace(value) == "" {
+				diags.AddAttributeError(req.Path, "Empty Value",
+					req.Path.String()+" must not be empty or only white space; "+fix+".")
+			}
+		},
 	}
 }
 
-// Fixes for empty ids: leaving the attribute out is what an empty id would have meant.
 var (
-	notBlankUserID      = notBlank{fix: "give a user id (`user-...`, e.g. from the `placeos_user` data source), or leave `user_id` out for the provider's own user"}
-	notBlankAuthorityID = notBlank{fix: "give a domain id (`authority-...`, e.g. from the `placeos_domain` data source), or leave `authority_id` out for the user's domain"}
+	notBlankName = notBlank("give a name such as \"lobby-panel\"")
+	// Fixes for empty ids: leaving the attribute out is what an empty id would have meant.
+	notBlankUserID      = notBlank("give a user id (`user-...`, e.g. from the `placeos_user` data source), or leave `user_id` out for the provider's own user")
+	notBlankAuthorityID = notBlank("give a domain id (`authority-...`, e.g. from the `placeos_domain` data source), or leave `authority_id` out for the user's domain")
 )
 
-// scopeValidator checks one scope string (placeos.ParseScope).
-type scopeValidator struct{}
-
-func (scopeValidator) Description(context.Context) string {
-	return "a resource name, optionally followed by .read or .write"
-}
-func (v scopeValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (scopeValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if _, err := placeos.ParseScope(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Scope", "`scopes`: "+err.Error()+".")
-	}
+// validScope checks one scope string (placeos.ParseScope).
+var validScope = stringRule{
+	description: "a resource name, optionally followed by .read or .write",
+	check: func(req validator.StringRequest, value string, diags *diag.Diagnostics) {
+		if _, err := placeos.ParseScope(value); err != nil {
+			diags.AddAttributeError(req.Path, "Invalid Scope", "`scopes`: "+err.Error()+".")
+		}
+	},
 }
 
 // scopesFirstMatch rejects a resource named by more than one scope: PlaceOS honours only the
@@ -114,32 +117,27 @@ func knownStrings(v types.Set) (out []string, ok bool) {
 
 // sanitizedText rejects text that PlaceOS would change beyond escaping (placeos.TextChange):
 // the stored value could never match the configuration. what names the policy for the message.
-type sanitizedText struct{ what string }
+func sanitizedText(what string) stringRule {
+	return stringRule{
+		description: "no HTML markup or character references (PlaceOS sanitizes the value)",
+		check: func(req validator.StringRequest, value string, diags *diag.Diagnostics) {
+			kept, why := placeos.TextChange(value)
+			if why == "" {
+				return
+			}
+			diags.AddAttributeError(req.Path, "Value PlaceOS Would Change",
+				fmt.Sprintf("PlaceOS stores %s: it %s, so from %s = %q it would keep %q, and the stored value could never "+
+					"match the configuration. Write the plain text instead, such as %q. The characters &, < and > on their "+
+					"own are fine: PlaceOS escapes them (`R&D` is stored `r&amp;d`), and the provider compares the text "+
+					"without that escaping.", what, why, req.Path, value, kept, strings.TrimSpace(kept)))
+		},
+	}
+}
 
 var (
-	sanitizedName        = sanitizedText{what: "names as plain text"}
-	sanitizedDescription = sanitizedText{what: "descriptions as HTML with an allow-list of tags, and may rewrite them"}
+	sanitizedName        = sanitizedText("names as plain text")
+	sanitizedDescription = sanitizedText("descriptions as HTML with an allow-list of tags, and may rewrite them")
 )
-
-func (sanitizedText) Description(context.Context) string {
-	return "no HTML markup or character references (PlaceOS sanitizes the value)"
-}
-func (v sanitizedText) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (v sanitizedText) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	kept, why := placeos.TextChange(req.ConfigValue.ValueString())
-	if why == "" {
-		return
-	}
-	resp.Diagnostics.AddAttributeError(req.Path, "Value PlaceOS Would Change",
-		fmt.Sprintf("PlaceOS stores %s: it %s, so from %s = %q it would keep %q, and the stored value could never "+
-			"match the configuration. Write the plain text instead, such as %q. The characters &, < and > on their "+
-			"own are fine: PlaceOS escapes them (`R&D` is stored `r&amp;d`), and the provider compares the text "+
-			"without that escaping.", v.what, why, req.Path, req.ConfigValue.ValueString(), kept, strings.TrimSpace(kept)))
-}
 
 // expiresAtPlan plans `expires_at` when it is not configured: with `ttl`, the expiry set at
 // create (unknown until then); without, no expiry, so that removing `expires_at` from the
@@ -167,49 +165,38 @@ func (expiresAtPlan) PlanModifyString(ctx context.Context, req planmodifier.Stri
 	}
 }
 
-// durationValidator requires a Go duration of at least min (and more than zero).
-type durationValidator struct{ min time.Duration }
-
-func (v durationValidator) Description(context.Context) string {
-	if v.min > 0 {
-		return "a Go duration of at least " + v.min.String()
+// durationAtLeast requires a Go duration of at least the given length (and more than zero).
+func durationAtLeast(least time.Duration) stringRule {
+	description := "a positive Go duration"
+	if least > 0 {
+		description = "a Go duration of at least " + least.String()
 	}
-	return "a positive Go duration"
-}
-func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (v durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	d, err := time.ParseDuration(req.ConfigValue.ValueString())
-	switch {
-	case err != nil:
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Duration",
-			fmt.Sprintf("%s is %q, which is not a Go duration; write it like \"720h\" or \"90m\" (units h, m, s).",
-				req.Path, req.ConfigValue.ValueString()))
-	case d <= 0 || d < v.min:
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Duration",
-			fmt.Sprintf("%s is %s; it must be %s.", req.Path, d, v.Description(context.Background())))
+	return stringRule{
+		description: description,
+		check: func(req validator.StringRequest, value string, diags *diag.Diagnostics) {
+			d, err := time.ParseDuration(value)
+			switch {
+			case err != nil:
+				diags.AddAttributeError(req.Path, "Invalid Duration",
+					fmt.Sprintf("%s is %q, which is not a Go duration; write it like \"720h\" or \"90m\" (units h, m, s).",
+						req.Path, value))
+			case d <= 0 || d < least:
+				diags.AddAttributeError(req.Path, "Invalid Duration",
+					fmt.Sprintf("%s is %s; it must be %s.", req.Path, d, description))
+			}
+		},
 	}
 }
 
-// regexValidator requires a valid Go regular expression.
-type regexValidator struct{}
-
-func (regexValidator) Description(context.Context) string { return "a Go (RE2) regular expression" }
-func (v regexValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (regexValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if _, err := regexp.Compile(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Regular Expression",
-			fmt.Sprintf("%s is not a valid Go (RE2) regular expression: %v.", req.Path, err))
-	}
+// validRegex requires a valid Go regular expression.
+var validRegex = stringRule{
+	description: "a Go (RE2) regular expression",
+	check: func(req validator.StringRequest, value string, diags *diag.Diagnostics) {
+		if _, err := regexp.Compile(value); err != nil {
+			diags.AddAttributeError(req.Path, "Invalid Regular Expression",
+				fmt.Sprintf("%s is not a valid Go (RE2) regular expression: %v.", req.Path, err))
+		}
+	},
 }
 
 // emailPattern is a loose check (something@something.tld); PlaceOS decides the rest.
