@@ -32,7 +32,9 @@ import (
 //     after the page was made, moved between pages, or an older server's search index may
 //     lag).
 //   - A key that this client has created, updated or deleted is always read with a GET: a
-//     listing taken before the write cannot hide it.
+//     listing taken before the write cannot hide it. So is a key whose listed updated_at is
+//     older than the one the caller last saw (an older server's search index lagging behind
+//     the previous apply's write): a refresh never goes back in time.
 //   - A listing serves reads for refreshWindow after the first read of its domain; later
 //     reads start over. A key is served from a listing once; reading it again needs a fresh
 //     answer.
@@ -79,9 +81,11 @@ type domainListing struct {
 
 // RefreshAPIKey reads a key for a refresh of Terraform state: like GetAPIKey, but reads that
 // arrive together for keys of the same domain (authorityID, "" when not known) are served from
-// that domain's listing. Errors are GetAPIKey's: a key that is gone is a 404 of its own GET.
-func (c *Client) RefreshAPIKey(ctx context.Context, id, authorityID string) (*APIKey, error) {
-	key, err := c.refresh.lookup(ctx, c, id, authorityID)
+// that domain's listing. seen is the updated_at the caller last saw (zero when not known): a
+// listed answer older than that is not used. Errors are GetAPIKey's: a key that is gone is a
+// 404 of its own GET.
+func (c *Client) RefreshAPIKey(ctx context.Context, id, authorityID string, seen time.Time) (*APIKey, error) {
+	key, err := c.refresh.lookup(ctx, c, id, authorityID, seen)
 	if err != nil || key != nil {
 		return key, err
 	}
@@ -104,7 +108,7 @@ func (b *refreshBatch) wrote(id string) {
 
 // lookup returns the key from its domain's listing, fetching pages of it when that pays off,
 // or nil when the key has to be read with a GET.
-func (b *refreshBatch) lookup(ctx context.Context, c *Client, id, authorityID string) (*APIKey, error) {
+func (b *refreshBatch) lookup(ctx context.Context, c *Client, id, authorityID string, seen time.Time) (*APIKey, error) {
 	if authorityID == "" {
 		return nil, nil
 	}
@@ -119,6 +123,9 @@ func (b *refreshBatch) lookup(ctx context.Context, c *Client, id, authorityID st
 	for fetches := 0; !b.unlistable[authorityID]; {
 		if k, ok := d.keys[id]; ok {
 			delete(d.keys, id)
+			if k.UpdatedAt.Before(seen) {
+				return nil, nil
+			}
 			k.Scopes = append([]string(nil), k.Scopes...)
 			return &k, nil
 		}

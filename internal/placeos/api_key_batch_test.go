@@ -59,7 +59,7 @@ func refreshAll(c *placeos.Client, ids []string, authorityOf func(string) string
 		go func() {
 			defer wg.Done()
 			for id := range work {
-				k, err := c.RefreshAPIKey(context.Background(), id, authorityOf(id))
+				k, err := c.RefreshAPIKey(context.Background(), id, authorityOf(id), time.Time{})
 				mu.Lock()
 				out[id] = refreshed{k, err}
 				mu.Unlock()
@@ -107,7 +107,7 @@ func TestRefreshOfOneKeyInALargeDomainIsOneGET(t *testing.T) {
 	sd := srv.Seed()
 	ids := addKeys(srv, sd.Panel, "big", 3000)
 	srv.ResetCounts()
-	k, err := c.RefreshAPIKey(context.Background(), ids[1234], sd.Domain.ID)
+	k, err := c.RefreshAPIKey(context.Background(), ids[1234], sd.Domain.ID, time.Time{})
 	if err != nil || k.ID != ids[1234] {
 		t.Fatalf("refresh = %+v, %v", k, err)
 	}
@@ -159,7 +159,7 @@ func TestRefreshKeyMissingFromListingIsConfirmedByItsOwnGET(t *testing.T) {
 	// Made after the listing (or hidden from it by a lagging search index): read with a GET.
 	late, _ := srv.CreateAPIKey(placeostest.APIKey{Name: "late", UserID: sd.Panel.ID})
 	srv.ResetCounts()
-	k, err := c.RefreshAPIKey(context.Background(), late.ID, sd.Domain.ID)
+	k, err := c.RefreshAPIKey(context.Background(), late.ID, sd.Domain.ID, time.Time{})
 	if err != nil || k.Name != "late" {
 		t.Fatalf("refresh of a key the listing does not hold = %+v, %v", k, err)
 	}
@@ -175,7 +175,7 @@ func TestRefreshAfterThisClientWroteAKeyIsFresh(t *testing.T) {
 	ctx := context.Background()
 	// Two reads: the second lists the domain, which now holds every key below.
 	for _, id := range ids[:2] {
-		if _, err := c.RefreshAPIKey(ctx, id, sd.Domain.ID); err != nil {
+		if _, err := c.RefreshAPIKey(ctx, id, sd.Domain.ID, time.Time{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -189,22 +189,22 @@ func TestRefreshAfterThisClientWroteAKeyIsFresh(t *testing.T) {
 	if err := c.DeleteAPIKey(ctx, ids[3]); err != nil {
 		t.Fatal(err)
 	}
-	if k, err := c.RefreshAPIKey(ctx, ids[2], sd.Domain.ID); err != nil || k.Description != desc {
+	if k, err := c.RefreshAPIKey(ctx, ids[2], sd.Domain.ID, time.Time{}); err != nil || k.Description != desc {
 		t.Errorf("refresh after an update = %+v, %v; want description %q", k, err, desc)
 	}
-	if k, err := c.RefreshAPIKey(ctx, ids[3], sd.Domain.ID); !placeos.IsNotFound(err) {
+	if k, err := c.RefreshAPIKey(ctx, ids[3], sd.Domain.ID, time.Time{}); !placeos.IsNotFound(err) {
 		t.Errorf("refresh after a delete = %+v, %v; want a 404", k, err)
 	}
 	created, err := c.CreateAPIKey(ctx, placeos.APIKeyCreate{Name: "made-now", UserID: sd.Panel.ID, Scopes: []string{"public"}, Permissions: "user"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k, err := c.RefreshAPIKey(ctx, created.ID, sd.Domain.ID); err != nil || k.Name != "made-now" {
+	if k, err := c.RefreshAPIKey(ctx, created.ID, sd.Domain.ID, time.Time{}); err != nil || k.Name != "made-now" {
 		t.Errorf("refresh after a create = %+v, %v", k, err)
 	}
 	// A key this client did not write is still served from the listing.
 	srv.ResetCounts()
-	if _, err := c.RefreshAPIKey(ctx, ids[4], sd.Domain.ID); err != nil {
+	if _, err := c.RefreshAPIKey(ctx, ids[4], sd.Domain.ID, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	if n := srv.Requests(routeKeysShow) + srv.Requests(routeKeysIndex); n != 0 {
@@ -263,7 +263,7 @@ func TestRefreshWindowEnds(t *testing.T) {
 	ids := addKeys(srv, sd.Panel, "window", 5)
 	ctx := context.Background()
 	for _, id := range ids[:2] {
-		if _, err := c.RefreshAPIKey(ctx, id, sd.Domain.ID); err != nil {
+		if _, err := c.RefreshAPIKey(ctx, id, sd.Domain.ID, time.Time{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -271,7 +271,7 @@ func TestRefreshWindowEnds(t *testing.T) {
 	mu.Lock()
 	now = now.Add(11 * time.Second)
 	mu.Unlock()
-	if k, err := c.RefreshAPIKey(ctx, ids[2], sd.Domain.ID); !placeos.IsNotFound(err) {
+	if k, err := c.RefreshAPIKey(ctx, ids[2], sd.Domain.ID, time.Time{}); !placeos.IsNotFound(err) {
 		t.Errorf("a refresh after the window served an old listing: %+v, %v", k, err)
 	}
 }
@@ -303,16 +303,68 @@ func TestRefreshWaitingForAListingHonoursCancellation(t *testing.T) {
 	t.Cleanup(func() { close(release) })
 	c := newClient(t, ts.URL)
 
-	if _, err := c.RefreshAPIKey(context.Background(), "first", "authority-a"); err != nil {
+	if _, err := c.RefreshAPIKey(context.Background(), "first", "authority-a", time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	go func() { _, _ = c.RefreshAPIKey(context.Background(), "second", "authority-a") }() // starts the listing
+	go func() { _, _ = c.RefreshAPIKey(context.Background(), "second", "authority-a", time.Time{}) }() // starts the listing
 	<-listing
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { _, err := c.RefreshAPIKey(ctx, "third", "authority-a"); done <- err }()
+	go func() { _, err := c.RefreshAPIKey(ctx, "third", "authority-a", time.Time{}); done <- err }()
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Errorf("a refresh cancelled while waiting for a listing returned %v; want context.Canceled", err)
+	}
+}
+
+func TestRefreshNeverServesAListedKeyOlderThanState(t *testing.T) {
+	clock := placeostest.NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
+	srv := placeostest.NewServer(placeostest.WithClock(clock.Now))
+	t.Cleanup(srv.Close)
+	client := func() *placeos.Client {
+		c, err := placeos.New(placeos.Config{URL: srv.URL(), APIKey: srv.Seed().AdminAPIKey, MaxRetries: 0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	c, previousRun := client(), client()
+	sd := srv.Seed()
+	ids := addKeys(srv, sd.Panel, "lagging", 4)
+	ctx := context.Background()
+	for _, id := range ids[:2] { // the second read lists the domain, which then holds ids[2] and ids[3]
+		if _, err := c.RefreshAPIKey(ctx, id, sd.Domain.ID, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if srv.Requests(routeKeysIndex) != 1 {
+		t.Fatalf("the second refresh did not list the domain (%d listings)", srv.Requests(routeKeysIndex))
+	}
+
+	// Another run changed ids[2] after that listing was made, as a listing from a lagging search
+	// index would not show yet; its state holds the new updated_at.
+	clock.Advance(time.Minute)
+	desc := "changed by the previous apply"
+	changed, err := previousRun.UpdateAPIKey(ctx, ids[2], placeos.APIKeyUpdate{Description: &desc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.ResetCounts()
+	got, err := c.RefreshAPIKey(ctx, ids[2], sd.Domain.ID, changed.UpdatedAt.Time)
+	if err != nil || got.Description != desc {
+		t.Errorf("refresh of a key whose listing is older than state = %+v, %v; want description %q", got, err, desc)
+	}
+	if n := srv.Requests(routeKeysShow); n != 1 {
+		t.Errorf("a listed key older than state cost %d GETs; want 1", n)
+	}
+
+	// A listed key as new as the state's updated_at is served from the listing.
+	srv.ResetCounts()
+	listed, _ := srv.APIKey(ids[3])
+	if _, err := c.RefreshAPIKey(ctx, ids[3], sd.Domain.ID, listed.UpdatedAt); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.Requests(routeKeysShow) + srv.Requests(routeKeysIndex); n != 0 {
+		t.Errorf("a listed key as new as state cost %d requests; want 0", n)
 	}
 }

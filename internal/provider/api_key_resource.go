@@ -372,8 +372,10 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 	}
 	// Also for a key that turns out to be gone: state from before identities has none.
 	setKeyIdentity(ctx, resp.Identity, state.ID.ValueString(), &resp.Diagnostics)
-	// Reads of many keys of a domain are served from its listing (see RefreshAPIKey).
-	key, err := r.client.RefreshAPIKey(ctx, state.ID.ValueString(), state.AuthorityID.ValueString())
+	// Reads of many keys of a domain are served from its listing (see RefreshAPIKey); a listed
+	// answer older than the updated_at in state is not used.
+	seen, _ := time.Parse(time.RFC3339, state.UpdatedAt.ValueString()) // zero when unknown
+	key, err := r.client.RefreshAPIKey(ctx, state.ID.ValueString(), state.AuthorityID.ValueString(), seen)
 	if placeos.IsNotFound(err) {
 		resp.Diagnostics.AddWarning("API Key Not Found",
 			fmt.Sprintf("The API key %s (%s) no longer exists in PlaceOS; it was deleted outside Terraform, or with its "+
