@@ -102,11 +102,15 @@ func (s *oauthSession) token(ctx context.Context) (string, error) {
 		if tok, ok := s.current(); ok {
 			return tok, nil
 		}
-		ch := s.grants.DoChan("token", func() (any, error) { return nil, s.renew(ctx) })
+		ch := s.grants.DoChan("token", func() (any, error) { return s.renew(ctx) })
 		select {
 		case r := <-ch:
 			if r.Err == nil {
-				continue // read the new token
+				tok, _ := r.Val.(string) // renew's token: never empty without an error
+				// The token this renewal returned serves the request that asked for it, even
+				// when it is already inside its refresh margin: re-reading current() here
+				// would renew again, and again, for a token endpoint slower than the margin.
+				return tok, nil
 			}
 			// The caller that ran the request was cancelled, not this one: ask again.
 			if r.Shared && ctx.Err() == nil && (errors.Is(r.Err, context.Canceled) || errors.Is(r.Err, context.DeadlineExceeded)) {
@@ -119,15 +123,15 @@ func (s *oauthSession) token(ctx context.Context) (string, error) {
 	}
 }
 
-// renew gets a new token: with the refresh token when there is one, else (or when it is
-// refused) with a password grant.
-func (s *oauthSession) renew(ctx context.Context) error {
+// renew gets a new token and returns it: with the refresh token when there is one, else (or
+// when it is refused) with a password grant.
+func (s *oauthSession) renew(ctx context.Context) (string, error) {
 	s.mu.Lock()
 	refresh := s.refreshToken
 	s.mu.Unlock()
 	if refresh != "" {
-		if err := s.fetch(ctx, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh}}); err == nil {
-			return nil
+		if tok, err := s.fetch(ctx, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh}}); err == nil {
+			return tok, nil
 		}
 		// A refused refresh token falls back to a fresh password grant.
 		s.mu.Lock()
@@ -150,8 +154,10 @@ func (s *oauthSession) invalidate(refused string) bool {
 	return true
 }
 
-// fetch runs one token request (without holding s.mu) and stores its answer.
-func (s *oauthSession) fetch(ctx context.Context, form url.Values) error {
+// fetch runs one token request (without holding s.mu), stores its answer and returns the
+// access token. The token's lifetime counts from when the answer arrived: counted from when
+// the request was sent, a grant slower than the refresh margin would be stale on arrival.
+func (s *oauthSession) fetch(ctx context.Context, form url.Values) (string, error) {
 	u := *s.client.base
 	u.Path = OAuthTokenPath
 	// Client credentials go in the form body (RFC 6749 2.3.1), which needs no escaping rules
@@ -162,25 +168,25 @@ func (s *oauthSession) fetch(ctx context.Context, form url.Values) error {
 	}
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, u.String(), strings.NewReader(form.Encode()))
 	if err != nil {
-		return err
+		return "", err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
 	if s.client.userAgent != "" {
 		req.Header.Set("User-Agent", s.client.userAgent)
 	}
-	start := s.client.now()
 	resp, err := s.client.send(req, http.MethodPost, OAuthTokenPath)
 	if err != nil {
 		var apiErr *APIError
 		if errors.As(err, &apiErr) {
 			apiErr.Message = strings.TrimSpace("OAuth token request refused: " + apiErr.Message)
 		}
-		return err
+		return "", err
 	}
+	arrived := s.client.now()
 	var tr tokenResponse
 	if err := json.Unmarshal(resp.body, &tr); err != nil || tr.AccessToken == "" {
-		return fmt.Errorf("POST %s: the answer holds no access_token (%s, %d bytes)", OAuthTokenPath, contentType(resp.header), len(resp.body))
+		return "", fmt.Errorf("POST %s: the answer holds no access_token (%s, %d bytes)", OAuthTokenPath, contentType(resp.header), len(resp.body))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -191,9 +197,9 @@ func (s *oauthSession) fetch(ctx context.Context, form url.Values) error {
 	s.expiresAt = time.Time{}
 	if tr.ExpiresIn > 0 {
 		lifetime := time.Duration(tr.ExpiresIn) * time.Second
-		s.expiresAt = start.Add(lifetime)
+		s.expiresAt = arrived.Add(lifetime)
 		// Refresh a minute early, or a tenth of the lifetime for short-lived tokens.
 		s.refreshMargin = min(time.Minute, lifetime/10)
 	}
-	return nil
+	return tr.AccessToken, nil
 }

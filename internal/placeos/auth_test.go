@@ -94,13 +94,12 @@ type oauthServer struct {
 	t   *testing.T
 	srv *httptest.Server
 
-	mu         sync.Mutex
-	forms      []url.Values // token request bodies, in order
-	tokenCTs   []string     // their Content-Type headers
-	issued     int
-	apiAuth    []string // Authorization headers the API saw
-	expiresIn  int
-	tokenDelay time.Duration
+	mu        sync.Mutex
+	forms     []url.Values // token request bodies, in order
+	tokenCTs  []string     // their Content-Type headers
+	issued    int
+	apiAuth   []string // Authorization headers the API saw
+	expiresIn int
 	// tokenAnswer, when set, replaces the normal token response for a grant.
 	tokenAnswer func(n int, form url.Values, w http.ResponseWriter) bool
 	// apiAnswer, when set, decides the API's status for an Authorization header (default:
@@ -125,9 +124,8 @@ func (s *oauthServer) token(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.forms = append(s.forms, r.PostForm)
 	s.tokenCTs = append(s.tokenCTs, r.Header.Get("Content-Type"))
-	n, answer, delay := len(s.forms), s.tokenAnswer, s.tokenDelay
+	n, answer := len(s.forms), s.tokenAnswer
 	s.mu.Unlock()
-	time.Sleep(delay)
 	if answer != nil && answer(n, r.PostForm, w) {
 		return
 	}
@@ -160,6 +158,20 @@ func (s *oauthServer) api(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, userJSON("user-1"))
+}
+
+// holdFirstGrant holds the first token request until release is closed; arrived is closed
+// when it has reached the server.
+func (s *oauthServer) holdFirstGrant() (arrived, release chan struct{}) {
+	arrived, release = make(chan struct{}), make(chan struct{})
+	s.tokenAnswer = func(n int, _ url.Values, _ http.ResponseWriter) bool {
+		if n == 1 {
+			close(arrived)
+			<-release
+		}
+		return false
+	}
+	return arrived, release
 }
 
 func (s *oauthServer) grants() []url.Values {
@@ -216,22 +228,110 @@ func TestOAuthPublicClientSendsNoSecret(t *testing.T) {
 	}
 }
 
+// Callers that need a token while another's token request is in flight wait for it: the token
+// request is held until every other caller waits on its context, and all use its token.
 func TestOAuthOneTokenForConcurrentRequests(t *testing.T) {
+	const callers = 20
 	s := newOAuthServer(t)
-	s.tokenDelay = 50 * time.Millisecond // every goroutine is waiting while the token is fetched
+	arrived, release := s.holdFirstGrant()
 	c := s.client(t)
-	concurrently(t, 20, func() error { _, err := c.GetDomain(t.Context(), "authority-1"); return err })
+	errs := make(chan error, callers)
+	get := func(ctx context.Context) { _, err := c.GetDomain(ctx, "authority-1"); errs <- err }
+	go get(t.Context())
+	<-arrived
+	for range callers - 1 {
+		ctx := newDoneSignal(t.Context())
+		go get(ctx)
+		<-ctx.called // waiting for the token (or, were the waiting path broken, asking for its own)
+	}
+	close(release)
+	for range callers {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
 	if n := len(s.grants()); n != 1 {
 		t.Errorf("token requests = %d, want exactly 1", n)
 	}
 	calls := s.apiCalls()
-	if len(calls) != 20 {
-		t.Errorf("API calls = %d, want 20", len(calls))
+	if len(calls) != callers {
+		t.Errorf("API calls = %d, want %d", len(calls), callers)
 	}
 	for _, a := range calls {
 		if a != "Bearer access-1" {
 			t.Errorf("API call with Authorization %q", a)
 		}
+	}
+}
+
+// A token endpoint slower than the refresh margin of the tokens it issues (expires_in 1, so a
+// margin of 100 ms, and 950 ms per answer on the test clock) still gives one grant per token:
+// the lifetime counts from the answer, and the token a grant returned serves the request that
+// asked for it. The endpoint refuses every grant after the fifth, so that a client that keeps
+// asking ends with an error instead of running until its context ends.
+func TestOAuthSlowTokenEndpointShortLifetime(t *testing.T) {
+	s := newOAuthServer(t)
+	s.expiresIn = 1
+	clock := placeostest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	s.tokenAnswer = func(n int, _ url.Values, w http.ResponseWriter) bool {
+		clock.Advance(950 * time.Millisecond) // the answer takes 950 ms
+		if n > 5 {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant"})
+			return true
+		}
+		return false
+	}
+	c := s.client(t, func(cfg *placeos.Config) { cfg.Now = clock.Now })
+	for i := range 2 {
+		if _, err := c.GetDomain(t.Context(), "authority-1"); err != nil {
+			t.Fatalf("GetDomain %d after %d token requests: %v", i+1, len(s.grants()), err)
+		}
+	}
+	if n := len(s.grants()); n != 1 {
+		t.Errorf("token requests = %d, want 1", n)
+	}
+	if calls := s.apiCalls(); !slices.Equal(calls, []string{"Bearer access-1", "Bearer access-1"}) {
+		t.Errorf("API Authorization headers = %q, want both calls with the one token", calls)
+	}
+
+	// Once the token is inside its margin the next call renews it, once, and uses the new one.
+	clock.Advance(time.Second)
+	if _, err := c.GetDomain(t.Context(), "authority-1"); err != nil {
+		t.Fatalf("GetDomain after expiry: %v", err)
+	}
+	if n := len(s.grants()); n != 2 {
+		t.Errorf("token requests after expiry = %d, want 2", n)
+	}
+	if calls := s.apiCalls(); calls[len(calls)-1] != "Bearer access-2" {
+		t.Errorf("API Authorization headers = %q, want the new token last", calls)
+	}
+}
+
+// A token already inside its refresh margin when the grant that fetched it returns (here a
+// clock that moves 950 ms at every reading, against a 1 s lifetime) still serves the request
+// that asked for it, once; it is not renewed again and again before any API call is made.
+func TestOAuthRenewedTokenServesItsRequest(t *testing.T) {
+	s := newOAuthServer(t)
+	s.expiresIn = 1
+	s.tokenAnswer = func(n int, _ url.Values, w http.ResponseWriter) bool {
+		if n > 5 {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant"})
+			return true
+		}
+		return false
+	}
+	clock := placeostest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	c := s.client(t, func(cfg *placeos.Config) {
+		cfg.Now = func() time.Time { clock.Advance(950 * time.Millisecond); return clock.Now() }
+	})
+	if _, err := c.GetDomain(t.Context(), "authority-1"); err != nil {
+		t.Fatalf("GetDomain after %d token requests: %v", len(s.grants()), err)
+	}
+	if n := len(s.grants()); n != 1 {
+		t.Errorf("token requests = %d, want 1", n)
+	}
+	if calls := s.apiCalls(); !slices.Equal(calls, []string{"Bearer access-1"}) {
+		t.Errorf("API Authorization headers = %q, want one call with the token just fetched", calls)
 	}
 }
 
@@ -523,14 +623,7 @@ func TestOAuthConcurrent401sOneNewGrant(t *testing.T) {
 // for its own context, whichever comes first: no lock is held across the token request.
 func TestOAuthTokenWaitHonoursContext(t *testing.T) {
 	s := newOAuthServer(t)
-	arrived, release := make(chan struct{}), make(chan struct{})
-	s.tokenAnswer = func(n int, _ url.Values, _ http.ResponseWriter) bool {
-		if n == 1 {
-			close(arrived)
-			<-release
-		}
-		return false
-	}
+	arrived, release := s.holdFirstGrant()
 	c := s.client(t)
 	first := make(chan error, 1)
 	go func() {
