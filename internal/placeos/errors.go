@@ -202,6 +202,8 @@ func jsonErrorKind(err error) string {
 		return fmt.Sprintf("invalid JSON at byte %d", syntaxErr.Offset)
 	case errors.As(err, &typeErr):
 		return fmt.Sprintf("field %q has JSON type %s, expected %s", typeErr.Field, typeErr.Value, typeErr.Type)
+	case errors.Is(err, errUnprintableKeyID):
+		return err.Error()
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "the body is empty or cut short"
 	default:

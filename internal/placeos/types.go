@@ -3,6 +3,7 @@ package placeos
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -24,6 +25,24 @@ type APIKey struct {
 	UpdatedAt   EpochTime `json:"updated_at"`
 	// XAPIKey ("<id>.<secret>") is sent once, in the create response.
 	XAPIKey string `json:"x_api_key"`
+}
+
+// errUnprintableKeyID: a key id goes into diagnostics and paths, so one that PlaceOS could
+// never have made (spaces, control characters) is refused while decoding.
+var errUnprintableKeyID = errors.New("an API key id holds spaces or control characters, which PlaceOS never puts in an id")
+
+// UnmarshalJSON decodes a key and refuses an id that is not printable ASCII.
+func (k *APIKey) UnmarshalJSON(b []byte) error {
+	type plain APIKey // without this method
+	if err := json.Unmarshal(b, (*plain)(k)); err != nil {
+		return err
+	}
+	for i := 0; i < len(k.ID); i++ {
+		if k.ID[i] <= ' ' || k.ID[i] > '~' {
+			return errUnprintableKeyID
+		}
+	}
+	return nil
 }
 
 // Authority is a PlaceOS domain. `internals` (SSO settings and secrets) is deliberately absent.

@@ -1,7 +1,11 @@
 package placeos_test
 
 import (
+	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,5 +61,29 @@ func TestEpochTimeRejects(t *testing.T) {
 		if err := json.Unmarshal([]byte(in), &v); err == nil {
 			t.Errorf("Unmarshal(%s) = %v, want an error", in, v.T)
 		}
+	}
+}
+
+func TestAPIKeyIDMustBePrintable(t *testing.T) {
+	ids := map[string]string{"escape sequence": "3f9a\x1b[2J0c1e", "newline": "3f9a\n0c1e", "space": "3f9a 0c1e", "non-ASCII": "3f9a\u00e90c1e"}
+	for name, id := range ids {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				writeJSON(w, http.StatusOK, map[string]any{"id": id, "name": "k", "user_id": "user-1", "permissions": "user"})
+			}))
+			defer srv.Close()
+			k, err := newClient(t, srv.URL).GetAPIKey(context.Background(), "3f9a0c1e")
+			if err == nil {
+				t.Fatalf("GetAPIKey = %+v; want an error for the id %q", k, id)
+			}
+			if msg := err.Error(); !strings.Contains(msg, "PlaceOS never puts in an id") || strings.Contains(msg, id) {
+				t.Errorf("error = %q; want it to refuse the id without quoting it", msg)
+			}
+		})
+	}
+	// A key id as PlaceOS makes them still decodes.
+	var k placeos.APIKey
+	if err := json.Unmarshal([]byte(`{"id":"3f9a0c1e4b6d8f00112233445566778a","name":"k","scopes":["public"]}`), &k); err != nil || k.ID != "3f9a0c1e4b6d8f00112233445566778a" || k.Scopes[0] != "public" {
+		t.Errorf("decoding a valid key = %+v, %v", k, err)
 	}
 }

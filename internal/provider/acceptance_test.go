@@ -93,38 +93,48 @@ func accTest(t *testing.T, tag string) (*placeos.Client, string) {
 	return c, prefix
 }
 
-// sweepKeys deletes every key, in any domain the credentials see, whose name starts with prefix.
+// accKeys lists the keys whose name starts with prefix in the credentials' own domain, the
+// only domain the acceptance tests make keys in.
+func accKeys(ctx context.Context, c *placeos.Client, prefix string) ([]placeos.APIKey, error) {
+	me, err := c.CurrentUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := c.ListAPIKeys(ctx, placeos.ListAPIKeysOptions{AuthorityID: me.AuthorityID})
+	if err != nil {
+		return nil, err
+	}
+	var named []placeos.APIKey
+	for _, k := range keys {
+		if strings.HasPrefix(placeos.NormalizeName(placeos.PlainText(k.Name)), prefix) {
+			named = append(named, k)
+		}
+	}
+	return named, nil
+}
+
+// sweepKeys deletes every key of the credentials' own domain whose name starts with prefix.
 func sweepKeys(ctx context.Context, c *placeos.Client, prefix string) (int, error) {
-	keys, err := c.ListAPIKeys(ctx, placeos.ListAPIKeysOptions{})
+	keys, err := accKeys(ctx, c, prefix)
 	if err != nil {
 		return 0, err
 	}
-	n := 0
-	for _, k := range keys {
-		if !strings.HasPrefix(placeos.NormalizeName(placeos.PlainText(k.Name)), prefix) {
-			continue
-		}
+	for n, k := range keys {
 		if err := c.DeleteAPIKey(ctx, k.ID); err != nil {
 			return n, fmt.Errorf("key %s: %w", k.ID, err)
 		}
-		n++
 	}
-	return n, nil
+	return len(keys), nil
 }
 
 // accKeysLeft lists the ids of keys whose name starts with prefix.
 func accKeysLeft(c *placeos.Client, prefix string) ([]string, error) {
-	keys, err := c.ListAPIKeys(context.Background(), placeos.ListAPIKeysOptions{})
-	if err != nil {
-		return nil, err
-	}
+	keys, err := accKeys(context.Background(), c, prefix)
 	var ids []string
 	for _, k := range keys {
-		if strings.HasPrefix(placeos.NormalizeName(placeos.PlainText(k.Name)), prefix) {
-			ids = append(ids, k.ID)
-		}
+		ids = append(ids, k.ID)
 	}
-	return ids, nil
+	return ids, err
 }
 
 func accCheckNoKeys(c *placeos.Client, prefix string) func(*terraform.State) error {
@@ -396,7 +406,8 @@ resource "placeos_api_key" "test" {
 	})
 }
 
-// sweepKeys deletes the keys of one prefix, in every domain, and nothing else (in-memory).
+// sweepKeys deletes the keys of one prefix in the credentials' own domain, and nothing else
+// (in-memory).
 func TestSweepKeysOnlyByPrefix(t *testing.T) {
 	s := newServer(t)
 	seed := s.Seed()
@@ -409,7 +420,8 @@ func TestSweepKeysOnlyByPrefix(t *testing.T) {
 		swept      bool
 	}{
 		{"tfacc-run1-a", seed.Panel.ID, true},
-		{"tfacc-run1-R&D", seed.OtherPanel.ID, true}, // stored escaped, in the other domain
+		{"tfacc-run1-R&D", seed.Panel.ID, true},     // stored escaped
+		{"tfacc-run1-b", seed.OtherPanel.ID, false}, // another domain than the credentials''
 		{"tfacc-run2-a", seed.Panel.ID, false},
 		{"x-tfacc-run1-a", seed.Panel.ID, false},
 		{"lobby", seed.Panel.ID, false},

@@ -25,8 +25,9 @@ import (
 const keysPath = placeos.APIBasePath + "/api_keys"
 
 // listingFront stands in front of the in-memory API and records the API-key requests. It can
-// refuse a domain's listing (403, as for credentials that may not list it) and leave keys out
-// of listings (as an older server's lagging search index does) while their own GET finds them.
+// refuse a domain's listing (403, as for credentials that may not list it), leave keys out
+// of listings, or list them as they were before the last change (both as an older server's
+// lagging search index does) while their own GET finds them as they are.
 type listingFront struct {
 	s   *placeostest.Server
 	url string
@@ -36,11 +37,12 @@ type listingFront struct {
 	gets     []string // key id of each GET /api_keys/{id}
 	forbid   map[string]bool
 	hide     map[string]bool
+	lag      map[string]bool // listed a minute older, with the description they had before
 }
 
 func newListingFront(t *testing.T, s *placeostest.Server) *listingFront {
 	t.Helper()
-	f := &listingFront{s: s, forbid: map[string]bool{}, hide: map[string]bool{}}
+	f := &listingFront{s: s, forbid: map[string]bool{}, hide: map[string]bool{}, lag: map[string]bool{}}
 	ts := httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(ts.Close)
 	f.url = ts.URL
@@ -54,7 +56,7 @@ func (f *listingFront) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.mu.Lock()
-	authority, forbidden, hiding := r.URL.Query().Get("authority_id"), false, len(f.hide) > 0
+	authority, forbidden, hiding := r.URL.Query().Get("authority_id"), false, len(f.hide)+len(f.lag) > 0
 	if path == keysPath {
 		f.listings = append(f.listings, authority)
 		forbidden = f.forbid[authority]
@@ -80,7 +82,12 @@ func (f *listingFront) serve(w http.ResponseWriter, r *http.Request) {
 	kept := rows[:0]
 	f.mu.Lock()
 	for _, row := range rows {
-		if id, _ := row["id"].(string); !f.hide[id] {
+		id, _ := row["id"].(string)
+		if f.lag[id] {
+			updated, _ := row["updated_at"].(float64)
+			row["updated_at"], row["description"] = updated-60, "as listed before the last apply"
+		}
+		if !f.hide[id] {
 			kept = append(kept, row)
 		}
 	}
@@ -332,4 +339,39 @@ resource "placeos_api_key" "there" {
 			)
 		})
 	}
+}
+
+// A listing that lags behind the last apply (an older server's search index) lists a key as it
+// was, with an older updated_at than the state holds: the refresh reads that key with its own
+// GET instead, so the plan shows no drift that is not there.
+func TestAPIKeyRefreshIgnoresAListingOlderThanState(t *testing.T) {
+	s := newServer(t)
+	f := newListingFront(t, s)
+	const n = 12
+	ids := map[int]string{}
+	keyTest(t, s, seededKeyIDs(s),
+		resource.TestStep{Config: keysConfig(f, n, "refreshed"), Check: captureIDs("placeos_api_key.test", ids)},
+		resource.TestStep{
+			PreConfig: func() {
+				f.mu.Lock()
+				f.lag[ids[4]] = true
+				f.mu.Unlock()
+				f.reset()
+			},
+			Config: keysConfig(f, n, "refreshed"),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectEmptyPlan(),
+				checkRequests(func() error {
+					listings, gets := f.recorded()
+					if len(listings) == 0 {
+						return fmt.Errorf("the refresh of %d keys listed no domain (GETs: %v)", n, gets)
+					}
+					if count(gets, ids[4]) != 1 {
+						return fmt.Errorf("the key %s, listed older than its state, was not read with its own GET (GETs: %v)", ids[4], gets)
+					}
+					return nil
+				}),
+			}},
+		},
+	)
 }
