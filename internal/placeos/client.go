@@ -36,6 +36,9 @@ const (
 	// defaultMaxResponseBody bounds what is read of any answer: a page of 500 keys or users is
 	// well under 1 MiB.
 	defaultMaxResponseBody = 32 << 20
+	// defaultMaxListingBody bounds what is read of one listing, summed over its pages: 64 MiB
+	// is some hundred thousand keys or users.
+	defaultMaxListingBody = 64 << 20
 	// defaultRetryAfterMax is the longest Retry-After that is waited for.
 	defaultRetryAfterMax = time.Minute
 )
@@ -69,6 +72,9 @@ type Config struct {
 	// MaxResponseBytes bounds what is read of an answer (default 32 MiB); a longer answer is an
 	// error.
 	MaxResponseBytes int64
+	// MaxListingBytes bounds what is read of one listing, summed over the bodies of its pages
+	// (default 64 MiB); a longer listing is an error.
+	MaxListingBytes int64
 
 	// Now is the clock used for token expiry and create bookkeeping; default time.Now.
 	Now func() time.Time
@@ -94,6 +100,7 @@ type Client struct {
 	userAgent    string
 	pageSize     int
 	maxBody      int64
+	maxListing   int64 // summed over a listing's pages
 	// retryAfterMax is the longest Retry-After waited for.
 	retryAfterMax time.Duration
 	now           func() time.Time
@@ -179,6 +186,10 @@ func New(cfg Config) (*Client, error) {
 	c.maxBody = cfg.MaxResponseBytes
 	if c.maxBody <= 0 {
 		c.maxBody = defaultMaxResponseBody
+	}
+	c.maxListing = cfg.MaxListingBytes
+	if c.maxListing <= 0 {
+		c.maxListing = defaultMaxListingBody
 	}
 	c.retryAfterMax = cfg.RetryAfterMax
 	if c.retryAfterMax <= 0 {

@@ -29,6 +29,38 @@ func TestResponseSizeLimit(t *testing.T) {
 	}
 }
 
+// A listing whose pages together exceed the listing budget is an error that says so, after the
+// page that crossed it: each page is under the per-answer limit, and the server would send
+// full pages for ever. The same pages within the budget are read.
+func TestListingSizeLimit(t *testing.T) {
+	const pageBytes = 1 << 20
+	listing := func(pages int) (string, *hitLog) {
+		srv, hits := serve(t, func(n int, w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("X-Total-Count", "1000000000")
+			if n > pages {
+				writeJSON(w, http.StatusOK, []any{})
+				return
+			}
+			writeJSON(w, http.StatusOK, []any{map[string]any{
+				"id": fmt.Sprintf("%032x", n), "name": fmt.Sprintf("key-%d", n), "description": strings.Repeat("x", pageBytes),
+			}})
+		})
+		return srv.URL, hits
+	}
+	limits := func(cfg *placeos.Config) { cfg.PageSize, cfg.MaxResponseBytes, cfg.MaxListingBytes = 1, 2<<20, 3<<20 }
+
+	url, hits := listing(1000)
+	_, err := newClient(t, url, limits).ListAPIKeys(t.Context(), placeos.ListAPIKeysOptions{})
+	if err == nil || !strings.Contains(err.Error(), "the listing is larger than 3 MiB after 3 pages") || hits.count() != 3 {
+		t.Errorf("after %d requests: %v; want an error that the listing is larger than 3 MiB after 3", hits.count(), err)
+	}
+
+	url, _ = listing(2)
+	if keys, err := newClient(t, url, limits).ListAPIKeys(t.Context(), placeos.ListAPIKeysOptions{}); err != nil || len(keys) != 2 {
+		t.Errorf("%d keys (%v) from a listing within the budget; want 2", len(keys), err)
+	}
+}
+
 // A Retry-After longer than the cap is not waited for: the call fails at once, after one
 // request, with a message about rate limiting. Up to the cap it is honoured (see
 // TestRetryAfterHonoured).

@@ -29,9 +29,10 @@ func filterQuery(authorityID, query string) url.Values {
 
 // listAll pages through an index route. It moves its own offset by the rows each page returned
 // (older servers' Link headers skip a row per page) and stops at a short or empty page, at
-// X-Total-Count, or at maxPages (an error).
+// X-Total-Count, or at maxPages or more than c.maxListing bytes of answers (an error).
 func listAll[T any](ctx context.Context, c *Client, path string, query url.Values) ([]T, error) {
 	var all []T
+	var read int64
 	for pages, offset := 0, 0; offset <= maxOffset; pages++ {
 		if pages == maxPages {
 			return nil, fmt.Errorf("GET %s: more than %d pages of %d rows; the provider reads no more than that of one listing",
@@ -47,6 +48,10 @@ func listAll[T any](ctx context.Context, c *Client, path string, query url.Value
 		resp, err := c.call(ctx, request{method: http.MethodGet, path: path, query: q}, &page)
 		if err != nil {
 			return nil, err
+		}
+		if read += int64(len(resp.body)); read > c.maxListing {
+			return nil, fmt.Errorf("GET %s: the listing is larger than %d MiB after %d pages, more than the provider reads of "+
+				"one listing; it was not read to the end (is `url` the PlaceOS domain itself?)", APIBasePath+path, c.maxListing>>20, pages+1)
 		}
 		all = append(all, page...)
 		offset += len(page)
