@@ -102,7 +102,7 @@ func TextChange(s string) (kept, why string) {
 // Scope is one parsed scope.
 type Scope struct {
 	Resource string
-	Access   string // "", "read" or "write"
+	Access   string // "", "read" or "write"; AccessNone from ParseHeldScope
 }
 
 // String is the canonical form: the access part lower-cased.
@@ -113,10 +113,14 @@ func (s Scope) String() string {
 	return s.Resource + "." + s.Access
 }
 
-var scopePattern = regexp.MustCompile(`^[A-Za-z0-9_-]+(\.(?i:read|write))?$`)
+var (
+	scopePattern     = regexp.MustCompile(`^[A-Za-z0-9_-]+(\.(?i:read|write))?$`)
+	heldScopePattern = regexp.MustCompile(`^[A-Za-z0-9_-]+(\.(?i:read|write|all|none))?$`)
+)
 
-// ParseScope checks one scope string. PlaceOS also parses `.all` and `.none`, but `.all` is
-// the bare resource and `.none` grants nothing, so neither is accepted.
+// ParseScope checks one scope string that a configuration asks for. PlaceOS also parses
+// `.all` and `.none` (ParseHeldScope), but `.all` is the bare resource and `.none` grants
+// nothing, so neither is accepted here.
 func ParseScope(s string) (Scope, error) {
 	if !scopePattern.MatchString(s) {
 		return Scope{}, fmt.Errorf("%q is not a PlaceOS scope: write a resource name (letters, digits, `_`, `-`), "+
@@ -126,15 +130,39 @@ func ParseScope(s string) (Scope, error) {
 	return Scope{Resource: resource, Access: strings.ToLower(access)}, nil
 }
 
-// CanonicalScope lower-cases the access part of a scope: `api_keys.Read` is `api_keys.read`.
+// AccessNone is the access part of a scope that grants nothing (PlaceOS writes it `x.None`).
+const AccessNone = "none"
+
+// ParseHeldScope reads a scope as PlaceOS parses it, as a key it holds may have it: ParseScope's
+// forms, and `.all` and `.none` in any case. `.all` is the bare resource (PlaceOS writes it back
+// without an access part); `.none` has Access AccessNone.
+func ParseHeldScope(s string) (Scope, error) {
+	if !heldScopePattern.MatchString(s) {
+		_, err := ParseScope(s)
+		return Scope{}, err
+	}
+	resource, access, _ := strings.Cut(s, ".")
+	access = strings.ToLower(access)
+	if access == "all" {
+		access = ""
+	}
+	return Scope{Resource: resource, Access: access}, nil
+}
+
+// CanonicalScope lower-cases the access part of a scope (`api_keys.Read` is `api_keys.read`)
+// and writes `.all` as the bare resource, as PlaceOS does.
 func CanonicalScope(s string) string {
+	if sc, err := ParseHeldScope(s); err == nil {
+		return sc.String()
+	}
 	if resource, access, ok := strings.Cut(s, "."); ok {
 		return resource + "." + strings.ToLower(access)
 	}
 	return s
 }
 
-// SameScope compares scopes as PlaceOS does: the resource exactly, the access part in any case.
+// SameScope compares scopes as PlaceOS does: the resource exactly, the access part in any case
+// (`x.all` is `x`).
 func SameScope(a, b string) bool { return CanonicalScope(a) == CanonicalScope(b) }
 
 // SameScopes reports whether two scope lists hold the same scopes, in any order.
@@ -155,17 +183,18 @@ func SameScopes(a, b []string) bool {
 type ScopeConflict struct {
 	Resource string
 	Entries  []string // as written
-	Meant    string   // the single entry that grants what the entries together say
+	Meant    string   // the single entry that grants what the entries together say; "" for nothing
 }
 
 // ScopeConflicts lists the resources named more than once, in the order first seen.
-// Entries that do not parse are left to ParseScope's error.
+// Entries that do not parse are left to ParseScope's error. A `.none` entry grants nothing; when
+// a resource's entries together grant nothing, Meant is "".
 func ScopeConflicts(scopes []string) []ScopeConflict {
 	var order []string
 	entries := map[string][]string{}
 	read, write := map[string]bool{}, map[string]bool{}
 	for _, s := range scopes {
-		sc, err := ParseScope(s)
+		sc, err := ParseHeldScope(s)
 		if err != nil {
 			continue
 		}
@@ -173,8 +202,8 @@ func ScopeConflicts(scopes []string) []ScopeConflict {
 			order = append(order, sc.Resource)
 		}
 		entries[sc.Resource] = append(entries[sc.Resource], s)
-		read[sc.Resource] = read[sc.Resource] || sc.Access != "write"
-		write[sc.Resource] = write[sc.Resource] || sc.Access != "read"
+		read[sc.Resource] = read[sc.Resource] || sc.Access == "" || sc.Access == "read"
+		write[sc.Resource] = write[sc.Resource] || sc.Access == "" || sc.Access == "write"
 	}
 	var out []ScopeConflict
 	for _, r := range order {
@@ -183,6 +212,9 @@ func ScopeConflicts(scopes []string) []ScopeConflict {
 		}
 		meant := Scope{Resource: r}
 		switch {
+		case !read[r] && !write[r]:
+			out = append(out, ScopeConflict{Resource: r, Entries: entries[r]})
+			continue
 		case !write[r]:
 			meant.Access = "read"
 		case !read[r]:

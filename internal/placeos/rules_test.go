@@ -2,6 +2,7 @@ package placeos_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/placeos/terraform-provider-placeos/internal/placeos"
@@ -69,6 +70,22 @@ func TestScopeRules(t *testing.T) {
 			t.Errorf("ParseScope(%q) accepted", s)
 		}
 	}
+	// A key PlaceOS holds may have `.all` and `.none` (any case); PlaceOS writes `.all` back as
+	// the bare resource and `.none` as `.None`.
+	for in, want := range map[string]string{"x.ALL": "x", "x.all": "x", "x.None": "x.none", "x.Read": "x.read", "x": "x"} {
+		sc, err := placeos.ParseHeldScope(in)
+		if err != nil || sc.String() != want || placeos.CanonicalScope(in) != want {
+			t.Errorf("ParseHeldScope(%q) = %q, %v; CanonicalScope %q; want %q", in, sc, err, placeos.CanonicalScope(in), want)
+		}
+	}
+	for _, s := range []string{"", "a.b.c", "x.some", "x.", "api keys.all"} {
+		if _, err := placeos.ParseHeldScope(s); err == nil || !strings.Contains(err.Error(), "is not a PlaceOS scope") {
+			t.Errorf("ParseHeldScope(%q): %v", s, err)
+		}
+	}
+	if !placeos.SameScope("x.all", "x") || placeos.SameScope("x.none", "x") {
+		t.Errorf("SameScope: `.all` is the bare resource, `.none` is not")
+	}
 	if !placeos.SameScope("api_keys.Read", "api_keys.read") || placeos.SameScope("API_KEYS", "api_keys") {
 		t.Errorf("SameScope: the access part compares in any case, the resource exactly")
 	}
@@ -85,6 +102,10 @@ func TestScopeRules(t *testing.T) {
 		{[]string{"x.read", "x.READ", "y"}, []placeos.ScopeConflict{{"x", []string{"x.read", "x.READ"}, "x.read"}}},
 		{[]string{"x.write", "x.Write"}, []placeos.ScopeConflict{{"x", []string{"x.write", "x.Write"}, "x.write"}}},
 		{[]string{"users", "Users"}, nil}, // different resources: names are case-sensitive
+		// As a key PlaceOS holds may have them: `.all` is the bare resource, `.none` grants nothing.
+		{[]string{"x.None", "x.read"}, []placeos.ScopeConflict{{"x", []string{"x.None", "x.read"}, "x.read"}}},
+		{[]string{"x.all", "x.write"}, []placeos.ScopeConflict{{"x", []string{"x.all", "x.write"}, "x"}}},
+		{[]string{"x.none", "x.NONE"}, []placeos.ScopeConflict{{"x", []string{"x.none", "x.NONE"}, ""}}},
 	} {
 		got := placeos.ScopeConflicts(tc.in)
 		if !slices.EqualFunc(got, tc.want, func(a, b placeos.ScopeConflict) bool {

@@ -132,6 +132,10 @@ func TestAPIKeyQueryGeneratesPureImports(t *testing.T) {
 		{Name: "panel-r&amp;d", UserID: seed.Panel.ID, Description: "Tom &amp; Jerry"},               // stored escaped, as PlaceOS does
 		{Name: "panel-mute", UserID: seed.Panel.ID, Scopes: []string{}},
 		{Name: "panel-twice", UserID: seed.Panel.ID, Scopes: []string{"api_keys.Read", "api_keys.Write"}}, // PlaceOS honours the first                              // no scopes: PlaceOS allows it // expired: imported as it is, with a warning
+		// Markup PlaceOS keeps: escaped in a name, an allow-listed tag in a description.
+		{Name: "panel-&lt;b&gt;bold&lt;/b&gt;", UserID: seed.Panel.ID, Description: "<b>Lobby</b> panel &amp; lifts"},
+		{Name: "panel-none", UserID: seed.Panel.ID, Scopes: []string{"systems.None", "modules.Read"}}, // PlaceOS writes `.none` so
+		{Name: "panel-all", UserID: seed.Panel.ID, Scopes: []string{"systems.ALL", "zones.None"}},     // PlaceOS parses `.all` in any case
 	} {
 		made, full := s.CreateAPIKey(k)
 		ids = append(ids, made.ID)

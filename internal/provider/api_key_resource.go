@@ -58,13 +58,14 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				MarkdownDescription: "Name of the key, unique within the domain. Exactly one of `name` and `name_prefix`. " +
 					"PlaceOS stores names trimmed, lower-cased on create, and HTML-escaped (`R&D` is stored `r&amp;d`); a name " +
 					"that differs only in that way shows no diff, and state keeps the name as written. HTML tags and " +
-					"character references (`&amp;`) are a plan-time error: PlaceOS would remove or decode them. " +
+					"character references (`&amp;`) are a plan-time error for a new key or a new name: PlaceOS would remove or " +
+					"decode them; a key adopted from PlaceOS (imported) with such a name keeps it while it is unchanged. " +
 					"Changing it updates the key in place (an update keeps the case).",
 				Validators: []validator.String{
 					stringvalidator.ExactlyOneOf(path.MatchRoot("name_prefix")),
 					stringvalidator.LengthBetween(1, 255),
 					notBlankName,
-					sanitizedName,
+					// Markup: checkText in ModifyPlan, which knows whether the key is adopted with it.
 				},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
@@ -81,8 +82,9 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				Default: stringdefault.StaticString(""),
 				MarkdownDescription: "Free text. Default `\"\"`. Changing it updates the key in place. PlaceOS stores it " +
 					"HTML-escaped (state keeps the text as written); HTML tags and character references are a plan-time " +
-					"error, as PlaceOS would remove, rewrite or decode them.",
-				Validators: []validator.String{sanitizedDescription},
+					"error for a new key or a new description, as PlaceOS would remove, rewrite or decode them. A key adopted " +
+					"from PlaceOS (imported) keeps the description it has, unchanged, even with tags PlaceOS allows (`<b>`).",
+				// Markup: checkText in ModifyPlan, which knows whether the key is adopted with it.
 			},
 			"user_id": schema.StringAttribute{
 				Optional: true, Computed: true,
@@ -110,10 +112,11 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 					"The access part compares in any case (PlaceOS answers `api_keys.Read`); resource names are " +
 					"case-sensitive. PlaceOS honours only the first entry of a resource, so naming one twice " +
 					"(`api_keys.read` and `api_keys.write`) is a plan-time error. Changing them updates the key in place. " +
-					"At least one. A key adopted from PlaceOS (imported) keeps the scopes it has, unchanged, even none or a " +
-					"resource named twice (with a warning).",
-				// At least one, each resource once, except for an adopted key: see checkScopes.
-				Validators: []validator.Set{setvalidator.ValueStringsAre(validScope)},
+					"At least one. PlaceOS also reads `<resource>.all` (the bare resource) and `<resource>.none` (grants " +
+					"nothing); a plan-time error for a new key or a change. A key adopted from PlaceOS (imported) keeps the " +
+					"scopes it has, unchanged, even none, a `.none` entry, or a resource named twice (with a warning).",
+				// At least one, each resource once, no `.all` or `.none`, except for an adopted key: see checkScopes.
+				Validators: []validator.Set{setvalidator.ValueStringsAre(validHeldScope)},
 			},
 			"permissions": schema.StringAttribute{
 				Optional: true, Computed: true,
@@ -220,7 +223,9 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 	now := r.now()
 
-	checkScopes(config, state, &resp.Diagnostics) // see api_key_adoption.go
+	// see api_key_adoption.go
+	checkScopes(config, state, &resp.Diagnostics)
+	checkText(config, state, &resp.Diagnostics)
 	if known(config.ExpiresAt) {
 		r.checkAbsoluteExpiry(config.ExpiresAt, state, now, &resp.Diagnostics)
 	}

@@ -55,13 +55,21 @@ var (
 )
 
 // validScope checks one scope string (placeos.ParseScope).
-var validScope = stringRule{
-	description: "a resource name, optionally followed by .read or .write",
-	check: func(req validator.StringRequest, value string, diags *diag.Diagnostics) {
-		if _, err := placeos.ParseScope(value); err != nil {
-			diags.AddAttributeError(req.Path, "Invalid Scope", "`scopes`: "+err.Error()+".")
-		}
-	},
+var validScope = scopeRule(placeos.ParseScope)
+
+// validHeldScope also lets through `.all` and `.none`, which a key PlaceOS holds may have
+// (placeos.ParseHeldScope); checkScopes refuses them for a new key or a change.
+var validHeldScope = scopeRule(placeos.ParseHeldScope)
+
+func scopeRule(parse func(string) (placeos.Scope, error)) stringRule {
+	return stringRule{
+		description: "a resource name, optionally followed by .read or .write",
+		check: func(req validator.StringRequest, value string, diags *diag.Diagnostics) {
+			if _, err := parse(value); err != nil {
+				diags.AddAttributeError(req.Path, "Invalid Scope", "`scopes`: "+err.Error()+".")
+			}
+		},
+	}
 }
 
 // scopesFirstMatch rejects a resource named by more than one scope: PlaceOS honours only the
@@ -93,9 +101,13 @@ func scopeConflictDetails(scopes []string) []string {
 		for i, e := range c.Entries {
 			quoted[i] = fmt.Sprintf("%q", e)
 		}
+		fix := fmt.Sprintf("Use the single entry %q.", c.Meant)
+		if c.Meant == "" {
+			fix = "Together they grant nothing: remove them."
+		}
 		details = append(details, fmt.Sprintf("`scopes` names %s more than once (%s). PlaceOS honours only the first entry of a resource, "+
-			"and a set has no order, so the key would get less than written. Use the single entry %q.",
-			c.Resource, strings.Join(quoted, ", "), c.Meant))
+			"and a set has no order, so the key would get less than written. %s",
+			c.Resource, strings.Join(quoted, ", "), fix))
 	}
 	return details
 }
@@ -116,27 +128,46 @@ func knownStrings(v types.Set) (out []string, ok bool) {
 }
 
 // sanitizedText rejects text that PlaceOS would change beyond escaping (placeos.TextChange):
-// the stored value could never match the configuration. what names the policy for the message.
-func sanitizedText(what string) stringRule {
+// the stored value could never match the configuration. It serves the ephemeral resource,
+// which always creates, and name_prefix; placeos_api_key checks name and description in
+// ModifyPlan (checkText), where it knows whether the text is sent.
+func sanitizedText(p textPolicy) stringRule {
 	return stringRule{
 		description: "no HTML markup or character references (PlaceOS sanitizes the value)",
 		check: func(req validator.StringRequest, value string, diags *diag.Diagnostics) {
-			kept, why := placeos.TextChange(value)
-			if why == "" {
-				return
+			if detail, changed := p.change(req.Path, value); changed {
+				diags.AddAttributeError(req.Path, textChangeSummary, detail)
 			}
-			diags.AddAttributeError(req.Path, "Value PlaceOS Would Change",
-				fmt.Sprintf("PlaceOS stores %s: it %s, so from %s = %q it would keep %q, and the stored value could never "+
-					"match the configuration. Write the plain text instead, such as %q. The characters &, < and > on their "+
-					"own are fine: PlaceOS escapes them (`R&D` is stored `r&amp;d`), and the provider compares the text "+
-					"without that escaping.", what, why, req.Path, value, kept, strings.TrimSpace(kept)))
 		},
 	}
 }
 
+// textPolicy names how PlaceOS cleans a sanitized attribute, for the message.
+type textPolicy string
+
+const (
+	namePolicy        textPolicy = "names as plain text"
+	descriptionPolicy textPolicy = "descriptions as HTML with an allow-list of tags, and may rewrite them"
+)
+
+const textChangeSummary = "Value PlaceOS Would Change"
+
+// change explains how PlaceOS would change value beyond escaping it; changed is false when it
+// would only escape it.
+func (p textPolicy) change(at path.Path, value string) (detail string, changed bool) {
+	kept, why := placeos.TextChange(value)
+	if why == "" {
+		return "", false
+	}
+	return fmt.Sprintf("PlaceOS stores %s: it %s, so from %s = %q it would keep %q, and the stored value could never "+
+		"match the configuration. Write the plain text instead, such as %q. The characters &, < and > on their "+
+		"own are fine: PlaceOS escapes them (`R&D` is stored `r&amp;d`), and the provider compares the text "+
+		"without that escaping.", p, why, at, value, kept, strings.TrimSpace(kept)), true
+}
+
 var (
-	sanitizedName        = sanitizedText("names as plain text")
-	sanitizedDescription = sanitizedText("descriptions as HTML with an allow-list of tags, and may rewrite them")
+	sanitizedName        = sanitizedText(namePolicy)
+	sanitizedDescription = sanitizedText(descriptionPolicy)
 )
 
 // expiresAtPlan plans `expires_at` when it is not configured: with `ttl`, the expiry set at
