@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -91,9 +93,19 @@ var ErrNameTaken = errors.New("an API key with this name already exists in the d
 // created_at (the server's clock) falls within such an attempt, mapped through the server's
 // Date headers with ownershipTolerance either side. Any other key of that name (made earlier
 // by someone else, or by a concurrent create between our attempts) is never touched: that is
-// ErrNameTaken.
+// ErrNameTaken. An attempt that failed before any of it was written (no connection) is not
+// unanswered: it cannot have made a key.
+//
+// The limit: an unanswered attempt's window runs from when it was sent until it was given up
+// (up to the request timeout), plus the tolerance either side, and a matching key that someone
+// else makes within it cannot be told from one the attempt made: PlaceOS takes no idempotency
+// token. Names are unique per domain, so only one of the two creates can have held the name;
+// where several runs may create the same key at the same time, name_prefix avoids the race.
 func (c *Client) CreateAPIKey(ctx context.Context, in APIKeyCreate) (*APIKey, error) {
 	a := &createAttempts{c: c, in: in}
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { a.wrote.Store(true) },
+	})
 	rc := c.retryClient()
 	rc.RequestLogHook, rc.CheckRetry, rc.PrepareRetry = a.sent, a.checkRetry, a.beforeRetry
 	var lastErr error
@@ -145,10 +157,11 @@ type createAttempts struct {
 	c  *Client
 	in APIKeyCreate
 
-	sentAt      time.Time // of the attempt in flight
-	unknown     []window  // attempts that may have made a key
-	lastUnknown bool      // the latest attempt is one of them
-	taken       *APIKey   // the key that holds the name, when this create did not make it
+	sentAt      time.Time   // of the attempt in flight
+	wrote       atomic.Bool // the attempt in flight was written to a connection, in part or whole
+	unknown     []window    // attempts that may have made a key
+	lastUnknown bool        // the latest attempt is one of them
+	taken       *APIKey     // the key that holds the name, when this create did not make it
 }
 
 type window struct{ from, to time.Time }
@@ -156,13 +169,16 @@ type window struct{ from, to time.Time }
 // sent is the RequestLogHook: an attempt starts.
 func (a *createAttempts) sent(l retryablehttp.Logger, req *http.Request, attempt int) {
 	a.sentAt = a.c.now()
+	a.wrote.Store(false)
 	a.c.logAttempt(l, req, attempt)
 }
 
 // checkRetry records an attempt that may have made a key without telling us, then applies
-// the client's retry policy.
+// the client's retry policy. An attempt that failed before any of it was written (no
+// connection: refused, unreachable, a DNS failure, or cancelled while dialling) cannot have
+// made a key: it opens no window and causes no look.
 func (a *createAttempts) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	a.lastUnknown = err != nil || resp == nil || isAmbiguousStatus(resp.StatusCode)
+	a.lastUnknown = (err != nil && a.wrote.Load()) || (err == nil && (resp == nil || isAmbiguousStatus(resp.StatusCode)))
 	if a.lastUnknown {
 		a.unknown = append(a.unknown, window{from: a.sentAt, to: a.c.now()})
 	}
@@ -224,7 +240,9 @@ func (a *createAttempts) removeOwn(ctx context.Context) (bool, error) {
 }
 
 // madeWithin reports whether the key's created_at falls within one of the unanswered
-// attempts, on the server's clock.
+// attempts (from when it was sent until it was given up), on the server's clock, with
+// ownershipTolerance either side. A key someone else made within that span counts as ours:
+// that is the limit CreateAPIKey documents.
 func (a *createAttempts) madeWithin(k *APIKey) bool {
 	created := k.CreatedAt.Time
 	for _, w := range a.unknown {

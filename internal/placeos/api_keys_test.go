@@ -74,8 +74,11 @@ type keyServer struct {
 	// commitAndWait create.
 	onList      func()
 	afterCommit func(r *http.Request)
-	now         func() time.Time
-	authority   string
+	// whileHung, when set, runs (outside the lock) before a dropNoCommit create drops its
+	// connection: what happens while that attempt hangs.
+	whileHung func()
+	now       func() time.Time
+	authority string
 }
 
 func newKeyServer(t *testing.T) *keyServer {
@@ -161,6 +164,9 @@ func (s *keyServer) create(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "service unavailable"})
 		return
 	case action == dropNoCommit:
+		if s.whileHung != nil {
+			s.whileHung()
+		}
 		dropConnection(s.t, w)
 		return
 	case taken:

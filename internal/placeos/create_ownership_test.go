@@ -5,8 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httptrace"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -66,10 +70,11 @@ func TestCreateAPIKeyOwnershipOnTheServersClock(t *testing.T) {
 }
 
 // Two applies of the same configuration create the same key at the same time. The first
-// attempt of A gets no answer; B's create succeeds before A looks. B's key was made after A's
-// unanswered attempt, so A leaves it alone and fails with ErrNameTaken; B keeps its key.
-// A test clock, shared by server and clients, puts B's create ten seconds after A's attempt.
-func TestCreateAPIKeyConcurrentCreatesNeverDeleteEachOthersKeys(t *testing.T) {
+// attempt of A gets no answer; B's create succeeds after A gave that attempt up, before A
+// looks. B's key was made outside A's unanswered attempt (and its 2 s of tolerance), so A
+// leaves it alone and fails with ErrNameTaken; B keeps its key. A test clock, shared by server
+// and clients, puts B's create ten seconds after A's attempt.
+func TestCreateAPIKeyKeyMadeAfterTheUnansweredAttemptWasGivenUpSurvives(t *testing.T) {
 	clock := placeostest.NewClock(time.Now().UTC().Truncate(time.Second))
 	s := newKeyServer(t)
 	s.now = clock.Now
@@ -141,5 +146,58 @@ func TestCreateAPIKeyCancelledAfterCommitCleansUp(t *testing.T) {
 	}
 	if len(keys) != 0 || !slices.Equal(deleted, []string{fmt.Sprintf("%032x", 1)}) {
 		t.Errorf("keys %+v, deleted %v; want the cancelled create's key deleted", keys, deleted)
+	}
+}
+
+// An attempt that fails before any of it is written (nothing listens at the URL: the dial is
+// refused) cannot have made a key. It opens no window: the create retries, looks for no key,
+// deletes none, and reports the connection error. Every request the client makes asks the
+// test's trace for a connection, so a look would be counted.
+func TestCreateAPIKeyDialErrorOpensNoWindow(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close()
+	var requests atomic.Int32
+	ctx := httptrace.WithClientTrace(t.Context(), &httptrace.ClientTrace{GetConn: func(string) { requests.Add(1) }})
+	_, err := newClient(t, url, withMaxRetries(2)).CreateAPIKey(ctx, ciKey)
+	var reqErr *placeos.RequestError
+	if !errors.As(err, &reqErr) || reqErr.Method != http.MethodPost || strings.Contains(err.Error(), "unanswered") {
+		t.Errorf("err = %v, want the POST's connection error alone", err)
+	}
+	if n := requests.Load(); n != 3 {
+		t.Errorf("%d requests, want the POST's 3 attempts and no look for a key", n)
+	}
+}
+
+// The documented limit of the clean-up: a matching key that someone else makes while one of
+// this create's attempts hangs unanswered has its created_at within that attempt's window, and
+// nothing tells it apart from a key the attempt made (PlaceOS takes no idempotency token). The
+// create deletes it as its own and makes its key. Names are unique per domain, so only one of
+// the two creates could have held the name; `name_prefix` avoids the race altogether.
+func TestCreateAPIKeyKeyMadeWhileTheAttemptHangsIsTakenForOurs(t *testing.T) {
+	s := newKeyServer(t)
+	s.firstPost(dropNoCommit, answer) // A's first attempt hangs, then is dropped
+	var other *placeos.APIKey
+	s.whileHung = func() {
+		k, err := newClient(t, s.srv.URL).CreateAPIKey(context.Background(), ciKey)
+		if err != nil {
+			t.Errorf("the other create, while A's attempt hangs: %v", err)
+			return
+		}
+		other = k
+	}
+	mine, err := newClient(t, s.srv.URL).CreateAPIKey(t.Context(), ciKey)
+	if err != nil {
+		t.Fatalf("CreateAPIKey: %v", err)
+	}
+	if other == nil {
+		t.Fatal("the other key was not made")
+	}
+	keys, posts, deleted, lists := s.state()
+	if !slices.Equal(deleted, []string{other.ID}) || len(keys) != 1 || keys[0].ID != mine.ID {
+		t.Errorf("deleted %v, keys %+v; want the key made while the attempt hung (%s) deleted, and ours alone", deleted, keys, other.ID)
+	}
+	if len(posts) != 3 || lists != 1 {
+		t.Errorf("%d POSTs and %d listings; want A's lost POST, the other's, one look and A's retry", len(posts), lists)
 	}
 }
