@@ -117,6 +117,7 @@ func (c *Client) CreateAPIKey(ctx context.Context, in APIKeyCreate) (*APIKey, er
 			return &key, nil
 		}
 		lastErr = err
+		a.answerLost()
 		if a.taken != nil {
 			return nil, fmt.Errorf("%w: an attempt got no answer, and the name now belongs to the key %s, which this "+
 				"create did not make (it was created outside the attempts of this create)", ErrNameTaken, a.taken.ID)
@@ -161,6 +162,7 @@ type createAttempts struct {
 	wrote       atomic.Bool // the attempt in flight was written to a connection, in part or whole
 	unknown     []window    // attempts that may have made a key
 	lastUnknown bool        // the latest attempt is one of them
+	made        *window     // the latest attempt, when PlaceOS answered it 2xx: it made a key
 	taken       *APIKey     // the key that holds the name, when this create did not make it
 }
 
@@ -179,10 +181,27 @@ func (a *createAttempts) sent(l retryablehttp.Logger, req *http.Request, attempt
 // made a key: it opens no window and causes no look.
 func (a *createAttempts) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	a.lastUnknown = (err != nil && a.wrote.Load()) || (err == nil && (resp == nil || isAmbiguousStatus(resp.StatusCode)))
-	if a.lastUnknown {
-		a.unknown = append(a.unknown, window{from: a.sentAt, to: a.c.now()})
+	w := window{from: a.sentAt, to: a.c.now()}
+	a.made = nil
+	switch {
+	case a.lastUnknown:
+		a.unknown = append(a.unknown, w)
+	case err == nil && resp.StatusCode >= 200 && resp.StatusCode <= 299:
+		a.made = &w
 	}
 	return a.c.retryPolicy(ctx, resp, err)
+}
+
+// answerLost is called when the create failed: when its latest attempt was answered 2xx, the
+// key was made but its answer never became a key (cancelled after the status line arrived, the
+// connection cut in the middle of the body, or a body that is not a key), so its secret is
+// lost just as when no answer came: that attempt joins the ones whose key is looked for.
+func (a *createAttempts) answerLost() {
+	if a.made == nil {
+		return
+	}
+	a.unknown = append(a.unknown, *a.made)
+	a.lastUnknown, a.made = true, nil
 }
 
 // orphanCheckError is a failed look for (or delete of) a key an unanswered attempt made.

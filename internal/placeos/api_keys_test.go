@@ -25,11 +25,13 @@ const digestMarker = "$2a$10$MARKER-password-digest"
 type postAction int
 
 const (
-	answer        postAction = iota // validate, create, answer 201 (or 422)
-	commitAndDrop                   // validate, create, then close the connection without answering
-	dropNoCommit                    // close the connection without creating anything
-	unavailable                     // 503, nothing created
-	commitAndWait                   // validate, create, then run afterCommit (which may block) and answer
+	answer         postAction = iota // validate, create, answer 201 (or 422)
+	commitAndDrop                    // validate, create, then close the connection without answering
+	dropNoCommit                     // close the connection without creating anything
+	unavailable                      // 503, nothing created
+	commitAndWait                    // validate, create, then run afterCommit (which may block) and answer
+	commitAndCut                     // validate, create, send 201 and half the key, then close the connection
+	commitAndStall                   // validate, create, send 201 and half the key, then wait for the client to go
 )
 
 type fakeKey struct {
@@ -186,11 +188,24 @@ func (s *keyServer) create(w http.ResponseWriter, r *http.Request) {
 	if action == commitAndWait {
 		s.afterCommit(r)
 	}
-	if action == commitAndDrop {
+	switch action {
+	case commitAndDrop:
 		dropConnection(s.t, w)
-		return
+	case commitAndCut, commitAndStall:
+		b, _ := json.Marshal(k.json(true))
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write(b[:len(b)/2])
+		if action == commitAndCut {
+			dropConnection(s.t, w)
+			return
+		}
+		http.NewResponseController(w).Flush() //nolint:errcheck // httptest's writer flushes
+		<-r.Context().Done()
+	default:
+		writeJSON(w, http.StatusCreated, k.json(true))
 	}
-	writeJSON(w, http.StatusCreated, k.json(true))
 }
 
 func (s *keyServer) list(w http.ResponseWriter, r *http.Request) {

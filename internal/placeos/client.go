@@ -461,6 +461,9 @@ func (c *Client) send(req *retryablehttp.Request, method, path string) (*respons
 func (c *Client) sendWith(rc *retryablehttp.Client, req *retryablehttp.Request, method, path string) (*response, error) {
 	resp, err := rc.Do(req)
 	if err != nil {
+		if resp != nil { // an answer given up on (the request was cancelled as it arrived)
+			_ = resp.Body.Close()
+		}
 		return nil, &RequestError{Method: method, Path: path, Err: err}
 	}
 	defer resp.Body.Close()

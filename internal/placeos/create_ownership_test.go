@@ -201,3 +201,48 @@ func TestCreateAPIKeyKeyMadeWhileTheAttemptHangsIsTakenForOurs(t *testing.T) {
 		t.Errorf("%d POSTs and %d listings; want A's lost POST, the other's, one look and A's retry", len(posts), lists)
 	}
 }
+
+// A create whose key PlaceOS made and answered 201, but whose answer never became a key, has
+// lost that key's secret as surely as a create without an answer: the key is found and deleted
+// before the create returns. The answer is cut in the middle of the body; or Terraform
+// cancels (Ctrl-C) once the status line has arrived, while the body is still on its way.
+func TestCreateAPIKeyAnswerLostAfterStatusCleansUp(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		action postAction
+		cancel bool // cancel when the status line arrives
+	}{
+		{"cut in the body", commitAndCut, false},
+		{"cancelled after the status line", commitAndStall, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newKeyServer(t)
+			s.onPost = func(int) postAction { return tc.action }
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			client := newClient(t, s.srv.URL, func(c *placeos.Config) {
+				if !tc.cancel {
+					return
+				}
+				// The client logs each answer's status line as it arrives, before it reads the body.
+				c.Log = func(_ context.Context, msg string, f map[string]any) {
+					if msg == "PlaceOS response" && f["method"] == http.MethodPost && f["status"] == http.StatusCreated {
+						cancel()
+					}
+				}
+			})
+			_, err := client.CreateAPIKey(ctx, ciKey)
+			var reqErr *placeos.RequestError
+			if !errors.As(err, &reqErr) || tc.cancel != errors.Is(err, context.Canceled) {
+				t.Errorf("err = %v; want the failed read of the answer (cancelled: %v)", err, tc.cancel)
+			}
+			keys, posts, deleted, lists := s.state()
+			if len(posts) != 1 || lists != 1 {
+				t.Errorf("%d POSTs, %d listings; want one POST and one look for its key", len(posts), lists)
+			}
+			if len(keys) != 0 || !slices.Equal(deleted, []string{fmt.Sprintf("%032x", 1)}) {
+				t.Errorf("keys %+v, deleted %v; want the key whose answer was lost deleted", keys, deleted)
+			}
+		})
+	}
+}
