@@ -8,6 +8,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -101,17 +102,28 @@ var ErrNameTaken = errors.New("an API key with this name already exists in the d
 // else makes within it cannot be told from one the attempt made: PlaceOS takes no idempotency
 // token. Names are unique per domain, so only one of the two creates can have held the name;
 // where several runs may create the same key at the same time, name_prefix avoids the race.
+//
+// A create that is cancelled (Terraform cancels on Ctrl-C) while an attempt is on its way to
+// PlaceOS or its answer is coming back is not abandoned: that attempt runs to its answer (within
+// the request timeout) and the key is returned, so that Terraform keeps it in state. An answer
+// abandoned at that point would leave a key that a look for it could miss, since PlaceOS may
+// carry out a request after the client gave up on it, later than the look. Cancellation stops
+// everything else: an attempt not yet written, a wait between attempts, and any further attempt.
 func (c *Client) CreateAPIKey(ctx context.Context, in APIKeyCreate) (*APIKey, error) {
-	a := &createAttempts{c: c, in: in}
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		WroteRequest: func(httptrace.WroteRequestInfo) { a.wrote.Store(true) },
+	reqCtx, cancelReq := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelReq()
+	a := &createAttempts{c: c, in: in, stop: ctx, cancelReq: cancelReq}
+	defer context.AfterFunc(ctx, a.interrupted)()
+	reqCtx = httptrace.WithClientTrace(reqCtx, &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { a.wrote.Store(true); a.setAnswering(true) },
 	})
 	rc := c.retryClient()
 	rc.RequestLogHook, rc.CheckRetry, rc.PrepareRetry = a.sent, a.checkRetry, a.beforeRetry
 	var lastErr error
 	for round := 0; round < createRounds; round++ {
 		var key APIKey
-		_, err := c.call(ctx, request{method: http.MethodPost, path: apiKeysPath, body: in.body(), retry: rc}, &key)
+		_, err := c.call(reqCtx, request{method: http.MethodPost, path: apiKeysPath, body: in.body(), retry: rc}, &key)
+		a.setAnswering(false)
 		if err == nil {
 			c.refresh.wrote(key.ID)
 			return &key, nil
@@ -164,6 +176,34 @@ type createAttempts struct {
 	lastUnknown bool        // the latest attempt is one of them
 	made        *window     // the latest attempt, when PlaceOS answered it 2xx: it made a key
 	taken       *APIKey     // the key that holds the name, when this create did not make it
+
+	stop      context.Context    // the caller's context: its cancellation stops the create
+	cancelReq context.CancelFunc // cancels the requests
+	mu        sync.Mutex
+	answering bool // an attempt has been written and its answer is awaited or being read
+	stopped   bool // stop is done
+}
+
+// setAnswering records whether an attempt is between its writing and the end of its answer;
+// an attempt that stops being one after the create was cancelled ends the requests.
+func (a *createAttempts) setAnswering(on bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.answering = on
+	if !on && a.stopped {
+		a.cancelReq()
+	}
+}
+
+// interrupted runs when the caller's context is cancelled: the requests end at once unless an
+// attempt is being answered, and then when its answer ends (setAnswering).
+func (a *createAttempts) interrupted() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.stopped = true
+	if !a.answering {
+		a.cancelReq()
+	}
 }
 
 type window struct{ from, to time.Time }
@@ -179,7 +219,7 @@ func (a *createAttempts) sent(l retryablehttp.Logger, req *http.Request, attempt
 // the client's retry policy. An attempt that failed before any of it was written (no
 // connection: refused, unreachable, a DNS failure, or cancelled while dialling) cannot have
 // made a key: it opens no window and causes no look.
-func (a *createAttempts) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+func (a *createAttempts) checkRetry(_ context.Context, resp *http.Response, err error) (bool, error) {
 	a.lastUnknown = (err != nil && a.wrote.Load()) || (err == nil && (resp == nil || isAmbiguousStatus(resp.StatusCode)))
 	w := window{from: a.sentAt, to: a.c.now()}
 	a.made = nil
@@ -188,8 +228,10 @@ func (a *createAttempts) checkRetry(ctx context.Context, resp *http.Response, er
 		a.unknown = append(a.unknown, w)
 	case err == nil && resp.StatusCode >= 200 && resp.StatusCode <= 299:
 		a.made = &w
+		return false, nil // the key was made: its answer is read even after a cancellation
 	}
-	return a.c.retryPolicy(ctx, resp, err)
+	a.setAnswering(false)
+	return a.c.retryPolicy(a.stop, resp, err)
 }
 
 // answerLost is called when the create failed: when its latest attempt was answered 2xx, the

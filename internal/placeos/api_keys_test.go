@@ -31,7 +31,7 @@ const (
 	unavailable                      // 503, nothing created
 	commitAndWait                    // validate, create, then run afterCommit (which may block) and answer
 	commitAndCut                     // validate, create, send 201 and half the key, then close the connection
-	commitAndStall                   // validate, create, send 201 and half the key, then wait for the client to go
+	commitAndStall                   // validate, create, send 201 and half the key, then the rest when release is closed
 )
 
 type fakeKey struct {
@@ -75,7 +75,8 @@ type keyServer struct {
 	// onList runs at the start of each listing, outside the lock; afterCommit after a
 	// commitAndWait create.
 	onList      func()
-	afterCommit func(r *http.Request)
+	afterCommit func(w http.ResponseWriter, r *http.Request) (handled bool) // handled: it answered or dropped
+	release     chan struct{}                                               // lets a commitAndStall answer finish
 	// whileHung, when set, runs (outside the lock) before a dropNoCommit create drops its
 	// connection: what happens while that attempt hangs.
 	whileHung func()
@@ -185,8 +186,8 @@ func (s *keyServer) create(w http.ResponseWriter, r *http.Request) {
 		Name: name, Description: body.Description, UserID: body.UserID, Scopes: body.Scopes,
 		Permissions: body.Permissions, CreatedAt: s.now(),
 	})
-	if action == commitAndWait {
-		s.afterCommit(r)
+	if action == commitAndWait && s.afterCommit(w, r) {
+		return
 	}
 	switch action {
 	case commitAndDrop:
@@ -202,7 +203,11 @@ func (s *keyServer) create(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		http.NewResponseController(w).Flush() //nolint:errcheck // httptest's writer flushes
-		<-r.Context().Done()
+		select {
+		case <-s.release:
+			_, _ = w.Write(b[len(b)/2:])
+		case <-r.Context().Done():
+		}
 	default:
 		writeJSON(w, http.StatusCreated, k.json(true))
 	}

@@ -117,16 +117,19 @@ func TestCreateAPIKeyKeyMadeAfterTheUnansweredAttemptWasGivenUpSurvives(t *testi
 	}
 }
 
-// A create cancelled after PlaceOS stored the key (Ctrl-C) still finds and deletes that key
-// before it returns: the server stores the key, the test cancels, and the clean-up runs on a
-// context of its own. Channels order every step; nothing sleeps.
+// A create cancelled (Ctrl-C) while its attempt is on its way, whose answer is then lost,
+// still finds and deletes the key that attempt made before it returns: the clean-up runs on a
+// context of its own. The server stores the key, the test cancels, the server drops the
+// connection. Channels order every step; nothing sleeps.
 func TestCreateAPIKeyCancelledAfterCommitCleansUp(t *testing.T) {
 	s := newKeyServer(t)
-	committed := make(chan struct{})
+	committed, cancelled := make(chan struct{}), make(chan struct{})
 	s.onPost = func(int) postAction { return commitAndWait }
-	s.afterCommit = func(r *http.Request) {
+	s.afterCommit = func(w http.ResponseWriter, _ *http.Request) bool {
 		close(committed)
-		<-r.Context().Done() // the client has given up on this request
+		<-cancelled
+		dropConnection(t, w)
+		return true
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
@@ -136,16 +139,79 @@ func TestCreateAPIKeyCancelledAfterCommitCleansUp(t *testing.T) {
 	}()
 	<-committed
 	cancel()
+	close(cancelled)
 	err := <-done
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want the cancellation", err)
 	}
 	keys, posts, deleted, lists := s.state()
 	if len(posts) != 1 || lists != 1 {
-		t.Errorf("%d POSTs, %d listings; want one POST and one look", len(posts), lists)
+		t.Errorf("%d POSTs, %d listings; want one POST, no retry after the cancellation, and one look", len(posts), lists)
 	}
 	if len(keys) != 0 || !slices.Equal(deleted, []string{fmt.Sprintf("%032x", 1)}) {
 		t.Errorf("keys %+v, deleted %v; want the cancelled create's key deleted", keys, deleted)
+	}
+}
+
+// A create cancelled (Ctrl-C) once its attempt has been written to PlaceOS waits for that
+// attempt's answer and returns the key with its secret, so that Terraform keeps it in state:
+// PlaceOS may carry out a request after the client gave up on it, later than any look for its
+// key. The cancellation comes while PlaceOS holds the answer back, or after the status line of
+// a 201 whose body is still on its way. Nothing is looked for or deleted.
+func TestCreateAPIKeyCancelledWhileAnsweredKeepsTheKey(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		action postAction
+	}{
+		{"before the answer", commitAndWait},
+		{"after the status line", commitAndStall},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newKeyServer(t)
+			s.onPost = func(int) postAction { return tc.action }
+			s.release = make(chan struct{})
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			written := make(chan struct{})
+			var once sync.Once // a look for the key, if any, is written too
+			ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+				WroteRequest: func(httptrace.WroteRequestInfo) { once.Do(func() { close(written) }) },
+			})
+			cancelThenRelease := func() {
+				cancel()
+				close(s.release)
+			}
+			s.afterCommit = func(http.ResponseWriter, *http.Request) bool {
+				<-written
+				cancelThenRelease()
+				return false
+			}
+			client := newClient(t, s.srv.URL, func(c *placeos.Config) {
+				if tc.action != commitAndStall {
+					return
+				}
+				// The client logs each answer's status line as it arrives, before it reads the body.
+				c.Log = func(_ context.Context, msg string, f map[string]any) {
+					if msg == "PlaceOS response" && f["method"] == http.MethodPost && f["status"] == http.StatusCreated {
+						cancelThenRelease()
+					}
+				}
+			})
+			key, err := client.CreateAPIKey(ctx, ciKey)
+			if err != nil {
+				t.Fatalf("CreateAPIKey: %v", err)
+			}
+			if ctx.Err() == nil {
+				t.Fatal("the create was not cancelled; nothing was tested")
+			}
+			keys, posts, deleted, lists := s.state()
+			if len(keys) != 1 || keys[0].ID != key.ID || key.XAPIKey != keys[0].ID+"."+keys[0].Secret {
+				t.Errorf("keys %+v, returned %s; want the key made, returned with its secret", keys, key.ID)
+			}
+			if len(posts) != 1 || lists != 0 || len(deleted) != 0 {
+				t.Errorf("%d POSTs, %d listings, deleted %v; want one POST and nothing else", len(posts), lists, deleted)
+			}
+		})
 	}
 }
 
@@ -202,47 +268,22 @@ func TestCreateAPIKeyKeyMadeWhileTheAttemptHangsIsTakenForOurs(t *testing.T) {
 	}
 }
 
-// A create whose key PlaceOS made and answered 201, but whose answer never became a key, has
-// lost that key's secret as surely as a create without an answer: the key is found and deleted
-// before the create returns. The answer is cut in the middle of the body; or Terraform
-// cancels (Ctrl-C) once the status line has arrived, while the body is still on its way.
+// A create whose key PlaceOS made and answered 201, but whose answer never became a key (the
+// connection is cut in the middle of the body), has lost that key's secret as surely as a
+// create without an answer: the key is found and deleted before the create returns.
 func TestCreateAPIKeyAnswerLostAfterStatusCleansUp(t *testing.T) {
-	for _, tc := range []struct {
-		name   string
-		action postAction
-		cancel bool // cancel when the status line arrives
-	}{
-		{"cut in the body", commitAndCut, false},
-		{"cancelled after the status line", commitAndStall, true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			s := newKeyServer(t)
-			s.onPost = func(int) postAction { return tc.action }
-			ctx, cancel := context.WithCancel(t.Context())
-			defer cancel()
-			client := newClient(t, s.srv.URL, func(c *placeos.Config) {
-				if !tc.cancel {
-					return
-				}
-				// The client logs each answer's status line as it arrives, before it reads the body.
-				c.Log = func(_ context.Context, msg string, f map[string]any) {
-					if msg == "PlaceOS response" && f["method"] == http.MethodPost && f["status"] == http.StatusCreated {
-						cancel()
-					}
-				}
-			})
-			_, err := client.CreateAPIKey(ctx, ciKey)
-			var reqErr *placeos.RequestError
-			if !errors.As(err, &reqErr) || tc.cancel != errors.Is(err, context.Canceled) {
-				t.Errorf("err = %v; want the failed read of the answer (cancelled: %v)", err, tc.cancel)
-			}
-			keys, posts, deleted, lists := s.state()
-			if len(posts) != 1 || lists != 1 {
-				t.Errorf("%d POSTs, %d listings; want one POST and one look for its key", len(posts), lists)
-			}
-			if len(keys) != 0 || !slices.Equal(deleted, []string{fmt.Sprintf("%032x", 1)}) {
-				t.Errorf("keys %+v, deleted %v; want the key whose answer was lost deleted", keys, deleted)
-			}
-		})
+	s := newKeyServer(t)
+	s.onPost = func(int) postAction { return commitAndCut }
+	_, err := newClient(t, s.srv.URL).CreateAPIKey(t.Context(), ciKey)
+	var reqErr *placeos.RequestError
+	if !errors.As(err, &reqErr) || reqErr.Method != http.MethodPost {
+		t.Errorf("err = %v; want the failed read of the POST's answer", err)
+	}
+	keys, posts, deleted, lists := s.state()
+	if len(posts) != 1 || lists != 1 {
+		t.Errorf("%d POSTs, %d listings; want one POST and one look for its key", len(posts), lists)
+	}
+	if len(keys) != 0 || !slices.Equal(deleted, []string{fmt.Sprintf("%032x", 1)}) {
+		t.Errorf("keys %+v, deleted %v; want the key whose answer was lost deleted", keys, deleted)
 	}
 }
