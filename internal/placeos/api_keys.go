@@ -190,7 +190,7 @@ func (a *createAttempts) setAnswering(on bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.answering = on
-	if !on && a.stopped {
+	if !on && (a.stopped || a.stop.Err() != nil) {
 		a.cancelReq()
 	}
 }
@@ -212,6 +212,7 @@ type window struct{ from, to time.Time }
 func (a *createAttempts) sent(l retryablehttp.Logger, req *http.Request, attempt int) {
 	a.sentAt = a.c.now()
 	a.wrote.Store(false)
+	a.setAnswering(false) // a look for a key before this attempt is written through the same trace
 	a.c.logAttempt(l, req, attempt)
 }
 

@@ -287,3 +287,22 @@ func TestCreateAPIKeyAnswerLostAfterStatusCleansUp(t *testing.T) {
 		t.Errorf("keys %+v, deleted %v; want the key whose answer was lost deleted", keys, deleted)
 	}
 }
+
+// A create cancelled (Ctrl-C) while it looks for the key of an unanswered attempt makes no
+// further attempt: the look is written to PlaceOS like an attempt, but it is no attempt
+// being answered, and the next attempt stops before it is sent.
+func TestCreateAPIKeyCancelledDuringTheLookMakesNoFurtherAttempt(t *testing.T) {
+	s := newKeyServer(t)
+	s.firstPost(dropNoCommit, answer)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	s.onList = cancel
+	_, err := newClient(t, s.srv.URL).CreateAPIKey(ctx, ciKey)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want the cancellation", err)
+	}
+	keys, posts, _, lists := s.state()
+	if len(posts) != 1 || lists != 1 || len(keys) != 0 {
+		t.Errorf("%d POSTs, %d listings, keys %+v; want the lost POST, one look and no key", len(posts), lists, keys)
+	}
+}
