@@ -43,6 +43,20 @@ func addKeys(srv *placeostest.Server, u placeostest.User, prefix string, n int) 
 	return ids
 }
 
+// startListing refreshes the first two of ids, keys of one domain: the second read lists the
+// domain, so that the listing then holds the others.
+func startListing(t *testing.T, srv *placeostest.Server, c *placeos.Client, domain string, ids []string) {
+	t.Helper()
+	for _, id := range ids[:2] {
+		if _, err := c.RefreshAPIKey(context.Background(), id, domain, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := srv.Requests(routeKeysIndex); n != 1 {
+		t.Fatalf("the second refresh did not list the domain (%d listings)", n)
+	}
+}
+
 type refreshed struct {
 	key *placeos.APIKey
 	err error
@@ -173,15 +187,7 @@ func TestRefreshAfterThisClientWroteAKeyIsFresh(t *testing.T) {
 	sd := srv.Seed()
 	ids := addKeys(srv, sd.Panel, "written", 6)
 	ctx := context.Background()
-	// Two reads: the second lists the domain, which now holds every key below.
-	for _, id := range ids[:2] {
-		if _, err := c.RefreshAPIKey(ctx, id, sd.Domain.ID, time.Time{}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if srv.Requests(routeKeysIndex) != 1 {
-		t.Fatalf("the second refresh did not list the domain (%d listings)", srv.Requests(routeKeysIndex))
-	}
+	startListing(t, srv, c, sd.Domain.ID, ids)
 	desc := "changed by this client"
 	if _, err := c.UpdateAPIKey(ctx, ids[2], placeos.APIKeyUpdate{Description: &desc}); err != nil {
 		t.Fatal(err)
@@ -262,11 +268,7 @@ func TestRefreshWindowEnds(t *testing.T) {
 	placeos.SetRefreshClock(c, func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
 	ids := addKeys(srv, sd.Panel, "window", 5)
 	ctx := context.Background()
-	for _, id := range ids[:2] {
-		if _, err := c.RefreshAPIKey(ctx, id, sd.Domain.ID, time.Time{}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	startListing(t, srv, c, sd.Domain.ID, ids)
 	srv.DeleteAPIKey(ids[2]) // elsewhere, after the listing
 	mu.Lock()
 	now = now.Add(11 * time.Second)
@@ -332,14 +334,7 @@ func TestRefreshNeverServesAListedKeyOlderThanState(t *testing.T) {
 	sd := srv.Seed()
 	ids := addKeys(srv, sd.Panel, "lagging", 4)
 	ctx := context.Background()
-	for _, id := range ids[:2] { // the second read lists the domain, which then holds ids[2] and ids[3]
-		if _, err := c.RefreshAPIKey(ctx, id, sd.Domain.ID, time.Time{}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if srv.Requests(routeKeysIndex) != 1 {
-		t.Fatalf("the second refresh did not list the domain (%d listings)", srv.Requests(routeKeysIndex))
-	}
+	startListing(t, srv, c, sd.Domain.ID, ids)
 
 	// Another run changed ids[2] after that listing was made, as a listing from a lagging search
 	// index would not show yet; its state holds the new updated_at.
