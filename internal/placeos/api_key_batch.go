@@ -3,9 +3,6 @@ package placeos
 import (
 	"context"
 	"errors"
-	"net/http"
-	"net/url"
-	"strconv"
 	"sync"
 	"time"
 )
@@ -271,18 +268,9 @@ func (c *Client) listAPIKeyPages(ctx context.Context, authorityID string, offset
 
 // listAPIKeyPage fetches one page of a domain's keys.
 func (c *Client) listAPIKeyPage(ctx context.Context, authorityID string, offset, limit int) (listedPage, error) {
-	q := url.Values{}
-	q.Set("authority_id", authorityID)
-	q.Set("limit", strconv.Itoa(limit))
-	q.Set("offset", strconv.Itoa(offset))
-	var keys []APIKey
-	resp, err := c.call(ctx, request{method: http.MethodGet, path: apiKeysPath, query: q}, &keys)
+	keys, resp, err := listPage[APIKey](ctx, c, apiKeysPath, filterQuery(authorityID, ""), offset, limit)
 	if err != nil {
 		return listedPage{}, err
 	}
-	total, err := strconv.Atoi(resp.header.Get("X-Total-Count"))
-	if err != nil || total < 0 {
-		total = -1
-	}
-	return listedPage{offset: offset, keys: keys, total: total}, nil
+	return listedPage{offset: offset, keys: keys, total: totalCount(resp.header)}, nil
 }

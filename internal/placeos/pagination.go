@@ -38,14 +38,7 @@ func listAll[T any](ctx context.Context, c *Client, path string, query url.Value
 			return nil, fmt.Errorf("GET %s: more than %d pages of %d rows; the provider reads no more than that of one listing",
 				APIBasePath+path, maxPages, c.pageSize)
 		}
-		q := url.Values{}
-		for k, v := range query {
-			q[k] = v
-		}
-		q.Set("limit", strconv.Itoa(c.pageSize))
-		q.Set("offset", strconv.Itoa(offset))
-		var page []T
-		resp, err := c.call(ctx, request{method: http.MethodGet, path: path, query: q}, &page)
+		page, resp, err := listPage[T](ctx, c, path, query, offset, c.pageSize)
 		if err != nil {
 			return nil, err
 		}
@@ -63,4 +56,26 @@ func listAll[T any](ctx context.Context, c *Client, path string, query url.Value
 		}
 	}
 	return all, nil
+}
+
+// listPage fetches the page of an index route that starts at offset, at most limit rows.
+func listPage[T any](ctx context.Context, c *Client, path string, query url.Values, offset, limit int) ([]T, *response, error) {
+	q := url.Values{}
+	for k, v := range query {
+		q[k] = v
+	}
+	q.Set("limit", strconv.Itoa(limit))
+	q.Set("offset", strconv.Itoa(offset))
+	var page []T
+	resp, err := c.call(ctx, request{method: http.MethodGet, path: path, query: q}, &page)
+	return page, resp, err
+}
+
+// totalCount is the X-Total-Count of a listing's answer, or -1 when there is none.
+func totalCount(h http.Header) int {
+	total, err := strconv.Atoi(h.Get("X-Total-Count"))
+	if err != nil || total < 0 {
+		return -1
+	}
+	return total
 }
